@@ -1,0 +1,81 @@
+// Command cohortbot runs study cohorts on Discord, Slack or the console.
+//
+//	cohortbot [run]            start the bot (console mode when no platform is configured)
+//	cohortbot migrate [up|down|status]
+//	cohortbot curriculum validate [--allow-stubs] [DIR] | show [--day N] [--json]
+//	cohortbot cohort list
+//	cohortbot version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := environ{get: os.Getenv}
+	err := dispatch(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, env)
+	var exit exitError
+	switch {
+	case errors.As(err, &exit):
+		os.Exit(int(exit))
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "cohortbot:", err)
+		os.Exit(1)
+	}
+}
+
+// exitError ends the process with a status after the command has printed its own report.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+type environ struct{ get func(string) string }
+
+func dispatch(ctx context.Context, args []string, io stdio, env environ) error {
+	cmd := "run"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return runCmd(ctx, args, io, env)
+	case "migrate":
+		return migrateCmd(ctx, args, io, env)
+	case "curriculum":
+		return curriculumCmd(args, io)
+	case "cohort":
+		return cohortCmd(ctx, args, io, env)
+	case "version":
+		fmt.Fprintln(io.out, "cohortbot", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(io.out, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  cohortbot [run]                                   start the bot (console when no platform is configured)
+  cohortbot migrate [up|down|status]                apply database migrations
+  cohortbot curriculum validate [--allow-stubs] [DIR]   check a track directory
+  cohortbot curriculum show [--day N] [--json]      print the shipped track or one card
+  cohortbot cohort list                             list cohorts
+  cohortbot version
+`
