@@ -86,6 +86,7 @@ func maxKey(m map[int]bool) int {
 // Standing is one row of a leaderboard.
 type Standing struct {
 	MemberID  int64
+	UserID    string // the platform's id, to find the asking member
 	Name      string
 	Completed int
 	Streak    int

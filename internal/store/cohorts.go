@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"cohortbot/internal/study"
+)
+
+func (s *Store) CreateCohort(ctx context.Context, c *study.Cohort, ch study.ChannelRef) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := toCohortRow(c)
+		if err := tx.Create(&row).Error; err != nil {
+			return wrap(err, "create cohort %q", c.Name)
+		}
+		c.ID = row.ID
+		bind := channelRow{CohortID: row.ID, Platform: ch.Platform, WorkspaceID: ch.Workspace, ChannelID: ch.Channel, CreatedAt: s.now().UTC()}
+		if err := tx.Create(&bind).Error; err != nil {
+			return wrap(err, "bind cohort %d to %s channel %s", row.ID, ch.Platform, ch.Channel)
+		}
+		if ex := toExceptionRows(c); len(ex) > 0 {
+			if err := tx.Create(&ex).Error; err != nil {
+				return wrap(err, "cohort %d exceptions", row.ID)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) CohortByChannel(ctx context.Context, ch study.ChannelRef) (*study.Cohort, error) {
+	var bind channelRow
+	err := s.db.WithContext(ctx).
+		Where("platform = ? AND workspace_id = ? AND channel_id = ?", ch.Platform, ch.Workspace, ch.Channel).
+		Take(&bind).Error
+	if err != nil {
+		return nil, wrap(err, "cohort for %s channel %s", ch.Platform, ch.Channel)
+	}
+	return s.Cohort(ctx, bind.CohortID)
+}
+
+func (s *Store) Cohort(ctx context.Context, id int64) (*study.Cohort, error) {
+	db := s.db.WithContext(ctx)
+	var row cohortRow
+	if err := db.Take(&row, id).Error; err != nil {
+		return nil, wrap(err, "cohort %d", id)
+	}
+	var ex []exceptionRow
+	if err := db.Where("cohort_id = ?", id).Order("id").Find(&ex).Error; err != nil {
+		return nil, wrap(err, "cohort %d exceptions", id)
+	}
+	return fromRows(row, ex)
+}
+
+func (s *Store) Cohorts(ctx context.Context) ([]study.Cohort, error) {
+	db := s.db.WithContext(ctx)
+	var rows []cohortRow
+	if err := db.Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "list cohorts")
+	}
+	var ex []exceptionRow
+	if err := db.Order("id").Find(&ex).Error; err != nil {
+		return nil, wrap(err, "list cohort exceptions")
+	}
+	byCohort := map[int64][]exceptionRow{}
+	for _, e := range ex {
+		byCohort[e.CohortID] = append(byCohort[e.CohortID], e)
+	}
+	out := make([]study.Cohort, 0, len(rows))
+	for _, r := range rows {
+		c, err := fromRows(r, byCohort[r.ID])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := toCohortRow(c)
+		res := tx.Model(&cohortRow{ID: c.ID}).Select("name", "track", "start_date", "timezone", "post_time", "cadence", "updated_at").Updates(&row)
+		if res.Error != nil {
+			return wrap(res.Error, "update cohort %d", c.ID)
+		}
+		if res.RowsAffected == 0 {
+			return wrap(gorm.ErrRecordNotFound, "update cohort %d", c.ID)
+		}
+		if err := tx.Where("cohort_id = ?", c.ID).Delete(&exceptionRow{}).Error; err != nil {
+			return wrap(err, "cohort %d: clear exceptions", c.ID)
+		}
+		if ex := toExceptionRows(c); len(ex) > 0 {
+			if err := tx.Create(&ex).Error; err != nil {
+				return wrap(err, "cohort %d: save exceptions", c.ID)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) EnsureMember(ctx context.Context, cohortID int64, u study.UserRef, now time.Time) (*study.Member, error) {
+	db := s.db.WithContext(ctx)
+	row := memberRow{CohortID: cohortID, Platform: u.Platform, WorkspaceID: u.Workspace, UserID: u.ID, DisplayName: u.Name, JoinedAt: now.UTC()}
+	// The unique key settles a race between two first check-ins of the same member.
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return nil, wrap(err, "add member %s to cohort %d", u.ID, cohortID)
+	}
+	var got memberRow
+	err := db.Where("cohort_id = ? AND platform = ? AND workspace_id = ? AND user_id = ?", cohortID, u.Platform, u.Workspace, u.ID).Take(&got).Error
+	if err != nil {
+		return nil, wrap(err, "find member %s in cohort %d", u.ID, cohortID)
+	}
+	if u.Name != "" && got.DisplayName != u.Name {
+		if err := db.Model(&got).Update("display_name", u.Name).Error; err != nil {
+			return nil, wrap(err, "rename member %d", got.ID)
+		}
+		got.DisplayName = u.Name
+	}
+	m := toMember(got)
+	return &m, nil
+}
+
+func (s *Store) Members(ctx context.Context, cohortID int64) ([]study.Member, error) {
+	var rows []memberRow
+	if err := s.db.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "members of cohort %d", cohortID)
+	}
+	out := make([]study.Member, len(rows))
+	for i, r := range rows {
+		out[i] = toMember(r)
+	}
+	return out, nil
+}
+
+func (s *Store) AddCheckIn(ctx context.Context, ci *study.CheckIn) error {
+	row := checkInRow{CohortID: ci.CohortID, MemberID: ci.MemberID, Day: ci.Day, Source: string(ci.Source), Note: ci.Note, At: ci.At.UTC(), OnTime: ci.OnTime}
+	return wrap(s.db.WithContext(ctx).Create(&row).Error, "check in member %d for day %d", ci.MemberID, ci.Day)
+}
+
+func (s *Store) CheckIns(ctx context.Context, cohortID int64) ([]study.CheckIn, error) {
+	var rows []checkInRow
+	if err := s.db.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("at, id").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "check-ins of cohort %d", cohortID)
+	}
+	out := make([]study.CheckIn, len(rows))
+	for i, r := range rows {
+		out[i] = toCheckIn(r)
+	}
+	return out, nil
+}

@@ -1,0 +1,210 @@
+// Package store keeps cohorts, members and check-ins in PostgreSQL (or, with no
+// DATABASE_URL, an embedded SQLite file) through GORM. It implements study.Store; its row
+// types and GORM tags stay here and are converted at the boundary.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"cohortbot/internal/study"
+	"cohortbot/migrations"
+)
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Config says where the data lives.
+type Config struct {
+	// DatabaseURL selects PostgreSQL; empty means SQLite under DataDir.
+	DatabaseURL string
+	DataDir     string
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// Store implements study.Store.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect Dialect
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+var _ study.Store = (*Store)(nil)
+
+// Open connects to the database; call Migrate before use.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	gcfg := &gorm.Config{
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		TranslateError:         true, // duplicate keys become gorm.ErrDuplicatedKey, matched with errors.Is
+		NowFunc:                func() time.Time { return cfg.Now().UTC() },
+		Logger:                 logger.Discard,
+	}
+	s := &Store{now: cfg.Now, log: cfg.Log}
+	var dial gorm.Dialector
+	if cfg.DatabaseURL != "" {
+		s.dialect = Postgres
+		dial = postgres.Open(cfg.DatabaseURL)
+	} else {
+		s.dialect = SQLite
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open store: data dir %s: %w", dir, err)
+		}
+		path := filepath.Join(dir, "cohortbot.db")
+		dial = sqlite.Open("file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+	}
+	db, err := gorm.Open(dial, gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s store: %w", s.dialect, redact(err, cfg.DatabaseURL))
+	}
+	if s.sqlDB, err = db.DB(); err != nil {
+		return nil, fmt.Errorf("open %s store: %w", s.dialect, err)
+	}
+	if s.dialect == SQLite {
+		// One writer at a time is SQLite's model; a single connection also keeps the
+		// pragmas above in force for every statement.
+		s.sqlDB.SetMaxOpenConns(1)
+	} else {
+		s.sqlDB.SetMaxOpenConns(20)
+		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		s.sqlDB.Close()
+		return nil, fmt.Errorf("open %s store: %w", s.dialect, redact(err, cfg.DatabaseURL))
+	}
+	s.db = db
+	return s, nil
+}
+
+// redact keeps a connection string (and its password) out of error messages.
+func redact(err error, url string) error {
+	if url == "" || err == nil {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), url, "[DATABASE_URL]"))
+}
+
+// Dialect reports which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
+
+// DB exposes the GORM handle to sibling packages' tests and benchmarks.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+func (s *Store) migrator() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations.FS, string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectPostgres
+	if s.dialect == SQLite {
+		d = goose.DialectSQLite3
+	}
+	return goose.NewProvider(d, s.sqlDB, sub)
+}
+
+// Migrate applies every pending migration, each file in its own transaction.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.migrator()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", s.dialect, err)
+	}
+	for _, r := range res {
+		s.log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "took", r.Duration)
+	}
+	return nil
+}
+
+// MigrateDown rolls back the latest migration.
+func (s *Store) MigrateDown(ctx context.Context) error {
+	p, err := s.migrator()
+	if err != nil {
+		return fmt.Errorf("migrate down: %w", err)
+	}
+	if _, err := p.Down(ctx); err != nil {
+		return fmt.Errorf("migrate down %s: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// MigrationStatus lists each migration and whether it is applied.
+func (s *Store) MigrationStatus(ctx context.Context) ([]string, error) {
+	p, err := s.migrator()
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	out := make([]string, len(st))
+	for i, m := range st {
+		out[i] = fmt.Sprintf("%-8s %s", m.State, filepath.Base(m.Source.Path))
+	}
+	return out, nil
+}
+
+// Pending reports whether migrations remain to be applied (readiness).
+func (s *Store) Pending(ctx context.Context) (bool, error) {
+	p, err := s.migrator()
+	if err != nil {
+		return false, err
+	}
+	return p.HasPending(ctx)
+}
+
+// wrap maps driver errors to the core's codes; anything else keeps its context.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return &study.Error{Code: study.ENOTFOUND, Message: msg + ": not found"}
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &study.Error{Code: study.ECONFLICT, Message: msg + ": already exists"}
+	}
+	return fmt.Errorf("%s: %w", msg, err)
+}

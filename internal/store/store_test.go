@@ -1,0 +1,166 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"cohortbot/internal/pgtest"
+	"cohortbot/internal/store"
+	"cohortbot/internal/storetest"
+	"cohortbot/internal/study"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var (
+	t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	ch = study.ChannelRef{Platform: "discord", Workspace: "g1", Channel: "c1"}
+)
+
+func fixedNow() time.Time { return t0 }
+
+func mustDate(t *testing.T, s string) study.Date {
+	t.Helper()
+	d, err := study.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func newCohort(t *testing.T) *study.Cohort {
+	return &study.Cohort{
+		Name: "Spring", Track: "nodejs-backend", Start: mustDate(t, "2026-03-02"), TZ: "Europe/Berlin",
+		PostAt: study.TimeOfDay{Hour: 9}, Cadence: study.Weekdays, CreatedAt: t0,
+		Pauses: []study.DateRange{{From: mustDate(t, "2026-04-06"), Until: mustDate(t, "2026-04-10")}, {From: mustDate(t, "2026-06-01")}},
+		Skips:  []study.Date{mustDate(t, "2026-05-01")},
+	}
+}
+
+func TestCohortRoundTrip(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s := storetest.MustOpen(t, d, fixedNow)
+		c := newCohort(t)
+		if err := s.CreateCohort(ctx, c, ch); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.CohortByChannel(ctx, ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != c.ID || got.Name != c.Name || got.Start != c.Start || got.TZ != c.TZ || got.PostAt != c.PostAt || got.Cadence != c.Cadence {
+			t.Errorf("round trip: got %+v, want %+v", got, c)
+		}
+		if len(got.Pauses) != 2 || got.Pauses[1].Until != (study.Date{}) || got.Pauses[0] != c.Pauses[0] || len(got.Skips) != 1 || got.Skips[0] != c.Skips[0] {
+			t.Errorf("exceptions: got %+v / %+v", got.Pauses, got.Skips)
+		}
+
+		got.Name, got.Pauses, got.Skips = "Renamed", nil, []study.Date{mustDate(t, "2026-05-04")}
+		if err := s.UpdateCohort(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := s.Cohort(ctx, c.ID)
+		if again.Name != "Renamed" || len(again.Pauses) != 0 || len(again.Skips) != 1 || again.Skips[0] != mustDate(t, "2026-05-04") {
+			t.Errorf("after update: %+v", again)
+		}
+		all, err := s.Cohorts(ctx)
+		if err != nil || len(all) != 1 {
+			t.Errorf("Cohorts: %v, %v", all, err)
+		}
+	})
+}
+
+func TestCodedErrors(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s := storetest.MustOpen(t, d, fixedNow)
+		if _, err := s.CohortByChannel(ctx, ch); study.ErrorCode(err) != study.ENOTFOUND {
+			t.Errorf("missing channel: code %q (%v), want not_found", study.ErrorCode(err), err)
+		}
+		if err := s.CreateCohort(ctx, newCohort(t), ch); err != nil {
+			t.Fatal(err)
+		}
+		err := s.CreateCohort(ctx, newCohort(t), ch)
+		if study.ErrorCode(err) != study.ECONFLICT {
+			t.Errorf("second cohort on one channel: code %q (%v), want conflict", study.ErrorCode(err), err)
+		}
+		if all, _ := s.Cohorts(ctx); len(all) != 1 {
+			t.Errorf("the refused cohort left a row: %d cohorts", len(all))
+		}
+		if err := s.UpdateCohort(ctx, &study.Cohort{ID: 999, Start: mustDate(t, "2026-01-01"), Cadence: study.Daily}); study.ErrorCode(err) != study.ENOTFOUND {
+			t.Errorf("update missing cohort: %v", err)
+		}
+	})
+}
+
+func TestMembersAndCheckIns(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s := storetest.MustOpen(t, d, fixedNow)
+		c := newCohort(t)
+		if err := s.CreateCohort(ctx, c, ch); err != nil {
+			t.Fatal(err)
+		}
+		u := study.UserRef{Platform: "discord", Workspace: "g1", ID: "u1", Name: "Ada"}
+		m1, err := s.EnsureMember(ctx, c.ID, u, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Name = "Ada L."
+		m2, err := s.EnsureMember(ctx, c.ID, u, t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m1.ID != m2.ID || m2.User.Name != "Ada L." {
+			t.Errorf("EnsureMember twice: %+v then %+v", m1, m2)
+		}
+		ci := &study.CheckIn{CohortID: c.ID, MemberID: m1.ID, Day: 1, Source: study.SourceButton, At: t0, OnTime: true}
+		if err := s.AddCheckIn(ctx, ci); err != nil {
+			t.Fatal(err)
+		}
+		dup := *ci
+		dup.Source, dup.At = study.SourceReply, t0.Add(time.Minute)
+		if err := s.AddCheckIn(ctx, &dup); study.ErrorCode(err) != study.ECONFLICT {
+			t.Errorf("second check-in for a day: code %q (%v), want conflict", study.ErrorCode(err), err)
+		}
+		got, err := s.CheckIns(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Source != study.SourceButton || !got[0].At.Equal(t0) || !got[0].OnTime {
+			t.Errorf("check-ins: %+v", got)
+		}
+		members, _ := s.Members(ctx, c.ID)
+		if len(members) != 1 {
+			t.Errorf("members: %+v", members)
+		}
+	})
+}
+
+func TestMigrateDownAndUp(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s := storetest.MustOpen(t, d, fixedNow)
+		if pending, err := s.Pending(ctx); err != nil || pending {
+			t.Fatalf("after Migrate: pending=%v err=%v", pending, err)
+		}
+		if err := s.MigrateDown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if pending, _ := s.Pending(ctx); !pending {
+			t.Error("after a down migration nothing is pending")
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateCohort(ctx, newCohort(t), ch); err != nil {
+			t.Fatalf("schema after down+up: %v", err)
+		}
+	})
+}
