@@ -2,6 +2,7 @@ package study
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ func (d Date) AddDays(n int) Date { return DateOfTime(d.noon().AddDate(0, 0, n))
 func (d Date) Weekday() time.Weekday { return d.noon().Weekday() }
 
 // Sub returns the number of days from o to d.
-func (d Date) Sub(o Date) int { return int(d.noon().Sub(o.noon()).Hours()+12) / 24 }
+func (d Date) Sub(o Date) int { return int(math.Round(d.noon().Sub(o.noon()).Hours() / 24)) }
 
 func (d Date) Before(o Date) bool { return d.Sub(o) < 0 }
 func (d Date) After(o Date) bool  { return d.Sub(o) > 0 }
