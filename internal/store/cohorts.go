@@ -82,7 +82,12 @@ func (s *Store) Cohorts(ctx context.Context) ([]study.Cohort, error) {
 func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := toCohortRow(c)
-		res := tx.Model(&cohortRow{ID: c.ID}).Select("name", "track", "start_date", "timezone", "post_time", "cadence", "updated_at").Updates(&row)
+		// next_due_at = NULL asks the scheduler to recompute this cohort on its next tick,
+		// so a changed time, zone, cadence or pause takes effect without a restart.
+		row.NextDueAt = nil
+		res := tx.Model(&cohortRow{ID: c.ID}).
+			Select("name", "track", "start_date", "timezone", "post_time", "cadence", "leaderboard_cron", "recap_cron", "reminder_time", "next_due_at", "updated_at").
+			Updates(&row)
 		if res.Error != nil {
 			return wrap(res.Error, "update cohort %d", c.ID)
 		}
@@ -150,4 +155,59 @@ func (s *Store) CheckIns(ctx context.Context, cohortID int64) ([]study.CheckIn, 
 		out[i] = toCheckIn(r)
 	}
 	return out, nil
+}
+
+// channelID finds the binding row of a chat channel.
+func (s *Store) channelID(ctx context.Context, ch study.ChannelRef) (int64, error) {
+	var bind channelRow
+	err := s.db.WithContext(ctx).
+		Where("platform = ? AND workspace_id = ? AND channel_id = ?", ch.Platform, ch.Workspace, ch.Channel).
+		Take(&bind).Error
+	if err != nil {
+		return 0, wrap(err, "%s channel %s", ch.Platform, ch.Channel)
+	}
+	return bind.ID, nil
+}
+
+func (s *Store) DayOfThread(ctx context.Context, ch study.ChannelRef, thread string) (int, error) {
+	id, err := s.channelID(ctx, ch)
+	if err != nil {
+		return 0, err
+	}
+	var p postRow
+	err = s.db.WithContext(ctx).Select("day").
+		Where("channel_id = ? AND thread_id = ? AND kind = ?", id, thread, study.KindDay).
+		Take(&p).Error
+	if err != nil {
+		return 0, wrap(err, "thread %s", thread)
+	}
+	return p.Day, nil
+}
+
+func (s *Store) ChannelSetting(ctx context.Context, ch study.ChannelRef, key string) (string, error) {
+	id, err := s.channelID(ctx, ch)
+	if err != nil {
+		return "", err
+	}
+	var rows []settingRow
+	if err := s.db.WithContext(ctx).Where("channel_id = ? AND key = ?", id, key).Limit(1).Find(&rows).Error; err != nil {
+		return "", wrap(err, "setting %s", key)
+	}
+	if len(rows) == 0 {
+		return "", nil
+	}
+	return rows[0].Value, nil
+}
+
+func (s *Store) SetChannelSetting(ctx context.Context, ch study.ChannelRef, key, value string) error {
+	id, err := s.channelID(ctx, ch)
+	if err != nil {
+		return err
+	}
+	row := settingRow{ChannelID: id, Key: key, Value: value}
+	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "channel_id"}, {Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value"}),
+	}).Create(&row).Error
+	return wrap(err, "save setting %s", key)
 }

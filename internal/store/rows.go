@@ -18,9 +18,46 @@ type cohortRow struct {
 	Cadence   string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	LeaderboardCron  string
+	RecapCron        string
+	ReminderTime     string
+	ScheduledThrough *time.Time
+	NextDueAt        *time.Time
 }
 
 func (cohortRow) TableName() string { return "cohorts" }
+
+type postRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	CohortID   int64
+	ChannelID  int64
+	Kind       string
+	Period     string
+	Day        int
+	Status     string
+	Attempts   int
+	LastError  string
+	Nonce      string
+	MessageID  string
+	ThreadID   string
+	DueAt      time.Time
+	NotBefore  time.Time
+	ExpiresAt  time.Time
+	LeaseUntil *time.Time
+	SentAt     *time.Time
+	CreatedAt  time.Time
+}
+
+func (postRow) TableName() string { return "posts" }
+
+type settingRow struct {
+	ChannelID int64  `gorm:"primaryKey"`
+	Key       string `gorm:"primaryKey"`
+	Value     string
+}
+
+func (settingRow) TableName() string { return "channel_settings" }
 
 type channelRow struct {
 	ID          int64 `gorm:"primaryKey"`
@@ -72,6 +109,7 @@ func toCohortRow(c *study.Cohort) cohortRow {
 	return cohortRow{
 		ID: c.ID, Name: c.Name, Track: c.Track, StartDate: c.Start.String(), Timezone: c.TZ,
 		PostTime: c.PostAt.String(), Cadence: string(c.Cadence), CreatedAt: c.CreatedAt.UTC(),
+		LeaderboardCron: c.LeaderboardCron, RecapCron: c.RecapCron, ReminderTime: c.ReminderAt,
 	}
 }
 
@@ -89,7 +127,8 @@ func toExceptionRows(c *study.Cohort) []exceptionRow {
 // fromRows rebuilds a cohort. Stored values were validated on the way in, so a parse
 // failure here means the row was edited by hand: report it rather than guess.
 func fromRows(r cohortRow, ex []exceptionRow) (*study.Cohort, error) {
-	c := &study.Cohort{ID: r.ID, Name: r.Name, Track: r.Track, TZ: r.Timezone, Cadence: study.Cadence(r.Cadence), CreatedAt: r.CreatedAt}
+	c := &study.Cohort{ID: r.ID, Name: r.Name, Track: r.Track, TZ: r.Timezone, Cadence: study.Cadence(r.Cadence), CreatedAt: r.CreatedAt,
+		LeaderboardCron: r.LeaderboardCron, RecapCron: r.RecapCron, ReminderAt: r.ReminderTime}
 	var err error
 	if c.Start, err = study.ParseDate(r.StartDate); err != nil {
 		return nil, err

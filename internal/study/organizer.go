@@ -12,12 +12,12 @@ const maxName = 80
 
 func (s *Service) cohort(ctx context.Context, req Request) (Reply, error) {
 	sub := req.Sub
-	known := map[string]bool{"setup": true, "status": true, "pause": true, "resume": true, "skip": true, "set": true, "preview": true}
+	known := map[string]bool{"setup": true, "status": true, "pause": true, "resume": true, "skip": true, "set": true, "preview": true, "post": true}
 	if sub == "" || sub == "help" {
 		return s.help(Request{Organizer: true}), nil
 	}
 	if !known[sub] {
-		return Reply{}, Errorf(EINVALID, "unknown /cohort command %q: use setup, status, pause, resume, skip, set or preview", sub)
+		return Reply{}, Errorf(EINVALID, "unknown /cohort command %q: use setup, status, pause, resume, skip, set, preview or post", sub)
 	}
 	if !req.Organizer {
 		return Reply{}, Errorf(EFORBIDDEN, "Only organizers can use /cohort %s.", sub)
@@ -40,6 +40,8 @@ func (s *Service) cohort(ctx context.Context, req Request) (Reply, error) {
 		return s.skip(ctx, req, v)
 	case "set":
 		return s.set(ctx, req, v)
+	case "post":
+		return s.postNow(ctx, req, v)
 	default: // preview
 		return s.preview(req, v)
 	}
@@ -58,7 +60,8 @@ func (s *Service) setup(ctx context.Context, req Request) (Reply, error) {
 			return Reply{}, Errorf(EINVALID, "%s is missing: /cohort setup start:YYYY-MM-DD time:HH:MM tz:Area/City", k)
 		}
 	}
-	c := &Cohort{Name: a.Get("name"), Track: s.defaultTrack, Cadence: Daily, CreatedAt: s.now()}
+	c := &Cohort{Name: a.Get("name"), Track: s.defaultTrack, Cadence: Daily, CreatedAt: s.now(),
+		LeaderboardCron: DefaultLeaderboardCron, RecapCron: DefaultRecapCron}
 	if c.Start, err = ParseDate(a.Get("start")); err != nil {
 		return Reply{}, err
 	}
@@ -286,16 +289,16 @@ func (s *Service) skip(ctx context.Context, req Request, v CohortView) (Reply, e
 }
 
 func (s *Service) set(ctx context.Context, req Request, v CohortView) (Reply, error) {
-	a, err := args(req, true, "time", "tz", "cadence", "name", "start")
+	a, err := args(req, true, "time", "tz", "cadence", "name", "start", "leaderboard", "recap", "reminder")
 	if err != nil {
 		return Reply{}, err
 	}
 	if len(a.Positional) > 0 {
 		k, _, _ := strings.Cut(a.Positional[0], ":")
-		return Reply{}, Errorf(EINVALID, "unknown setting %q: use time, tz, cadence, name or start", k)
+		return Reply{}, Errorf(EINVALID, "unknown setting %q: use time, tz, cadence, name, start, leaderboard, recap or reminder", k)
 	}
 	if len(a.Named) == 0 {
-		return Reply{}, Errorf(EINVALID, "nothing to set: /cohort set time:HH:MM | tz:Area/City | cadence:daily|weekdays | name:\"…\" | start:YYYY-MM-DD")
+		return Reply{}, Errorf(EINVALID, "nothing to set: /cohort set time:HH:MM | tz:Area/City | cadence:daily|weekdays | name:\"…\" | start:YYYY-MM-DD | leaderboard:\"0 17 * * FRI\"|off | recap:\"…\"|off | reminder:HH:MM|off")
 	}
 	next := *v.Cohort
 	var changed []string
@@ -331,6 +334,41 @@ func (s *Service) set(ctx context.Context, req Request, v CohortView) (Reply, er
 			return Reply{}, err
 		}
 		changed = append(changed, "start "+next.Start.String())
+	}
+	for _, k := range []string{"leaderboard", "recap"} {
+		spec, ok := a.Named[k]
+		if !ok {
+			continue
+		}
+		spec = strings.TrimSpace(spec)
+		if strings.EqualFold(spec, "off") {
+			spec = ""
+		} else if spec == "" {
+			return Reply{}, Errorf(EINVALID, "%s needs a schedule like \"0 17 * * FRI\", or off", k)
+		} else if s.CheckCron != nil {
+			if err := s.CheckCron(spec); err != nil {
+				return Reply{}, err
+			}
+		}
+		if k == "leaderboard" {
+			next.LeaderboardCron = spec
+		} else {
+			next.RecapCron = spec
+		}
+		changed = append(changed, k+" "+orOff(spec))
+	}
+	if r, ok := a.Named["reminder"]; ok {
+		r = strings.TrimSpace(r)
+		if strings.EqualFold(r, "off") {
+			next.ReminderAt = ""
+		} else {
+			t, err := ParseTimeOfDay(r)
+			if err != nil {
+				return Reply{}, err
+			}
+			next.ReminderAt = t.String()
+		}
+		changed = append(changed, "reminder "+orOff(next.ReminderAt))
 	}
 	nv, err := s.save(ctx, v, next)
 	if err != nil {
@@ -378,4 +416,35 @@ func (s *Service) preview(req Request, v CohortView) (Reply, error) {
 	msgs := []Message{CardMessage(v.Track, n)}
 	msgs = append(msgs, CardThreadMessages(v.Track, n)...)
 	return Reply{Ephemeral: true, Messages: msgs}, nil
+}
+
+func orOff(s string) string {
+	if s == "" {
+		return "off"
+	}
+	return s
+}
+
+func (s *Service) postNow(ctx context.Context, req Request, v CohortView) (Reply, error) {
+	a, err := args(req, true, "kind")
+	if err != nil {
+		return Reply{}, err
+	}
+	kind := a.Get("kind")
+	if kind == "" && len(a.Positional) == 1 {
+		kind = a.Positional[0]
+	}
+	kinds := map[string]string{"today": KindDay, "leaderboard": KindLeaderboard, "recap": KindRecap}
+	k, ok := kinds[strings.ToLower(kind)]
+	if !ok {
+		return Reply{}, Errorf(EINVALID, "post what? /cohort post today|leaderboard|recap")
+	}
+	if s.Publisher == nil {
+		return Reply{}, Errorf(EINVALID, "posting is not available in this mode")
+	}
+	msg, err := s.Publisher.PublishNow(ctx, v.ID, k)
+	if err != nil {
+		return Reply{}, err
+	}
+	return textReply(true, "%s", msg), nil
 }

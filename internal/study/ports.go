@@ -32,7 +32,19 @@ type Cohort struct {
 	Pauses    []DateRange
 	Skips     []Date
 	CreatedAt time.Time
+
+	// Schedules of the periodic posts, robfig/cron syntax in the cohort's zone; "" is off.
+	LeaderboardCron string
+	RecapCron       string
+	// ReminderAt is the local time of the daily reminder, "" when off.
+	ReminderAt string
 }
+
+// Default schedules of a new cohort.
+const (
+	DefaultLeaderboardCron = "0 17 * * FRI"
+	DefaultRecapCron       = "0 18 * * SUN"
+)
 
 // Member is a person in a cohort.
 type Member struct {
@@ -58,4 +70,12 @@ type Store interface {
 	// AddCheckIn inserts ci; ECONFLICT when the member already has that day.
 	AddCheckIn(ctx context.Context, ci *CheckIn) error
 	CheckIns(ctx context.Context, cohortID int64) ([]CheckIn, error)
+
+	// DayOfThread returns the study day whose card opened thread in ch; ENOTFOUND for any
+	// other thread.
+	DayOfThread(ctx context.Context, ch ChannelRef, thread string) (int, error)
+	// ChannelSetting and SetChannelSetting keep an adapter's per-channel settings (a
+	// Discord organizer role, a Slack organizer list); "" when unset.
+	ChannelSetting(ctx context.Context, ch ChannelRef, key string) (string, error)
+	SetChannelSetting(ctx context.Context, ch ChannelRef, key, value string) error
 }

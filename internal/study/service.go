@@ -43,6 +43,12 @@ type Service struct {
 	defaultTrack string
 	now          func() time.Time
 
+	// CheckCron validates a leaderboard/recap schedule (the scheduler's parser); nil
+	// accepts any non-empty text.
+	CheckCron func(spec string) error
+	// Publisher posts /cohort post requests; nil refuses them.
+	Publisher Publisher
+
 	// StatusExtras, when set, adds lines to /cohort status (the scheduler's next posts and
 	// failed deliveries) without the core depending on the scheduler.
 	StatusExtras func(ctx context.Context, v CohortView) ([]string, error)
@@ -175,7 +181,8 @@ func (s *Service) today(ctx context.Context, req Request) (Reply, error) {
 type CheckInRequest struct {
 	Channel ChannelRef
 	User    UserRef
-	Day     int // 0: the current day
+	Day     int    // 0: the current day, or the day of Thread
+	Thread  string // a reply in this thread checks in for the thread's day
 	Source  Source
 	Note    string
 }
@@ -217,6 +224,15 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (Reply, error
 	v, err := s.cohortFor(ctx, req.Channel)
 	if err != nil {
 		return Reply{}, err
+	}
+	if req.Day == 0 && req.Thread != "" {
+		day, err := s.store.DayOfThread(ctx, req.Channel, req.Thread)
+		if ErrorCode(err) == ENOTFOUND {
+			return Reply{}, Errorf(ENOTFOUND, "this thread is not a day's thread")
+		} else if err != nil {
+			return Reply{}, fmt.Errorf("check in: thread %s: %w", req.Thread, err)
+		}
+		req.Day = day
 	}
 	now := s.now()
 	cur := v.Calendar.CurrentDay(v.Calendar.Today(now))
