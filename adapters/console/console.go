@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 
 	"cohortbot/internal/study"
@@ -25,11 +28,21 @@ type Console struct {
 	log    *slog.Logger
 	user   study.UserRef
 	prompt bool
+
+	// OnClock moves the simulated clock (/clock +7d, /clock now) and returns the new time;
+	// nil when the console has no scheduler.
+	OnClock func(ctx context.Context, d time.Duration, reset bool) (time.Time, error)
+	mu     sync.Mutex // posts come from the scheduler's goroutine
+	posted int
+	now    func() time.Time
+
+	// AfterLine runs after each line (the scheduler's catch-up, so posts appear promptly).
+	AfterLine func(ctx context.Context)
 }
 
 // New makes a console for member name.
 func New(svc *study.Service, out io.Writer, log *slog.Logger, name string, prompt bool) *Console {
-	c := &Console{svc: svc, out: out, log: log, prompt: prompt}
+	c := &Console{svc: svc, out: out, log: log, prompt: prompt, now: svc.Now}
 	c.switchUser(name)
 	return c
 }
@@ -95,7 +108,10 @@ func (c *Console) Line(ctx context.Context, line string) {
 			return
 		}
 		c.switchUser(name)
-		fmt.Fprintf(c.out, "You are now %s.\n", name)
+		c.print(study.Reply{Messages: []study.Message{{Sections: []study.Section{{Text: "You are now " + name + "."}}}}}, nil)
+		return
+	case line == "/clock" || strings.HasPrefix(line, "/clock "):
+		c.clock(ctx, strings.TrimSpace(strings.TrimPrefix(line, "/clock")))
 		return
 	case !strings.HasPrefix(line, "/"):
 		// A plain line is a reply in today's thread: it checks the member in.
@@ -108,11 +124,62 @@ func (c *Console) Line(ctx context.Context, line string) {
 		Channel: Channel, User: c.user, Organizer: true, Command: cmd, Sub: sub, Text: rest,
 	})
 	c.print(reply, err)
+	if c.AfterLine != nil {
+		c.AfterLine(ctx)
+	}
+}
+
+// clock moves the simulated time: /clock +7d, +3h, +30m, or now (back to real time).
+func (c *Console) clock(ctx context.Context, arg string) {
+	if c.OnClock == nil {
+		c.printError(study.Errorf(study.EINVALID, "/clock needs the scheduler"))
+		return
+	}
+	var d time.Duration
+	reset := arg == "now"
+	if !reset {
+		var err error
+		if d, err = parseStep(arg); err != nil {
+			c.printError(err)
+			return
+		}
+	}
+	t, err := c.OnClock(ctx, d, reset)
+	if err != nil {
+		c.printError(err)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.out, "🕰 It is now %s.\n", t.UTC().Format("Mon 2 Jan 2006 15:04 UTC"))
+}
+
+// parseStep reads +7d, +3h, +30m (days are 24 hours of simulated time).
+func parseStep(s string) (time.Duration, error) {
+	bad := study.Errorf(study.EINVALID, "use /clock +7d, /clock +3h, /clock +30m or /clock now")
+	if !strings.HasPrefix(s, "+") || len(s) < 3 {
+		return 0, bad
+	}
+	n, err := strconv.Atoi(s[1 : len(s)-1])
+	if err != nil || n <= 0 || n > 400 {
+		return 0, bad
+	}
+	switch s[len(s)-1] {
+	case 'd':
+		return time.Duration(n) * 24 * time.Hour, nil
+	case 'h':
+		return time.Duration(n) * time.Hour, nil
+	case 'm':
+		return time.Duration(n) * time.Minute, nil
+	}
+	return 0, bad
 }
 
 func (c *Console) print(reply study.Reply, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err != nil {
-		c.printError(err)
+		c.writeError(err)
 		return
 	}
 	for i, m := range reply.Messages {
@@ -124,8 +191,42 @@ func (c *Console) print(reply study.Reply, err error) {
 }
 
 func (c *Console) printError(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writeError(err)
+}
+
+func (c *Console) writeError(err error) {
 	if study.ErrorCode(err) == study.EINTERNAL {
 		c.log.Error("command failed", "err", err)
 	}
 	fmt.Fprintln(c.out, "⚠️ "+study.ErrorMessage(err))
+}
+
+// Post shows a scheduled post as it happens: the console is the channel. Threads are
+// named but flat; the message id counts posts so thread replies can find their day.
+func (c *Console) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.posted++
+	ref := study.MessageRef{MessageID: fmt.Sprintf("console-%d", c.posted)}
+	when := ""
+	if c.now != nil {
+		when = " · " + c.now().Format("Mon 2 Jan 15:04 MST")
+	}
+	fmt.Fprintf(c.out, "\n📣 posted (%s%s)\n", out.Kind, when)
+	for i, m := range out.Messages {
+		if i == 1 && out.Messages[0].ThreadName != "" {
+			fmt.Fprintf(c.out, "🧵 thread “%s”\n", out.Messages[0].ThreadName)
+			ref.ThreadID = "thread-" + ref.MessageID
+		} else if i > 0 {
+			fmt.Fprintln(c.out, "───")
+		}
+		fmt.Fprint(c.out, study.PlainText(m))
+	}
+	if out.Messages != nil && out.Messages[0].ThreadName != "" && ref.ThreadID == "" {
+		ref.ThreadID = "thread-" + ref.MessageID
+	}
+	fmt.Fprintln(c.out)
+	return ref, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -22,6 +23,9 @@ type app struct {
 	store *store.Store
 	svc   *study.Service
 	now   func() time.Time
+	// mux is the bot's HTTP listener (COHORTBOT_HTTP_ADDR): platforms that receive webhooks
+	// (Slack's HTTP mode) and the operations endpoints register here.
+	mux *http.ServeMux
 }
 
 // openApp builds the constructor chain every subcommand that touches data shares.
@@ -45,7 +49,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, now func(
 		}
 	}
 	log.Info("store ready", "dialect", st.Dialect(), "track", src.Track.ID, "days", src.Track.Len())
-	return &app{cfg: cfg, log: log, store: st, svc: study.NewService(st, now, src.Track), now: now}, nil
+	return &app{cfg: cfg, log: log, store: st, svc: study.NewService(st, now, src.Track), now: now, mux: http.NewServeMux()}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

@@ -15,6 +15,10 @@ type Config struct {
 	DatabaseURL Secret // empty: SQLite under DataDir
 	DataDir     string
 	LogLevel    slog.Level
+	// HTTPAddr is the bot's HTTP listener (Slack's HTTP mode, and operations endpoints).
+	HTTPAddr string
+	Discord  Discord
+	Slack    Slack
 }
 
 // Secret is a string that never prints itself.
@@ -67,6 +71,12 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		problems = append(problems, fmt.Sprintf("COHORTBOT_LOG_LEVEL %q must be debug, info, warn or error", lvl))
 	}
+	c.HTTPAddr = strings.TrimSpace(getenv("COHORTBOT_HTTP_ADDR"))
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = ":8080"
+	}
+	c.Discord = loadDiscord(getenv, &problems)
+	c.Slack = loadSlack(getenv, &problems)
 	if len(problems) > 0 {
 		return c, problems
 	}

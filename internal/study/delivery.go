@@ -79,3 +79,90 @@ func (p Posters) Post(ctx context.Context, out Outgoing) (MessageRef, error) {
 type Publisher interface {
 	PublishNow(ctx context.Context, cohortID int64, kind string) (string, error)
 }
+
+// Post statuses.
+const (
+	PostPending = "pending"
+	PostSending = "sending"
+	PostSent    = "sent"
+	PostFailed  = "failed"
+	PostSkipped = "skipped"
+)
+
+// BoundChannel is a cohort's channel with its binding id (the outbox key's first part).
+type BoundChannel struct {
+	ID  int64
+	Ref ChannelRef
+}
+
+// DueCohort is a cohort whose schedule needs attention.
+type DueCohort struct {
+	Cohort Cohort
+	// ScheduledThrough is the instant up to which posts were planned (zero: never).
+	ScheduledThrough time.Time
+	// Recompute is set when an organizer changed the schedule since the last plan.
+	Recompute bool
+	Channels  []BoundChannel
+}
+
+// NewPost is an outbox row to claim.
+type NewPost struct {
+	CohortID  int64
+	ChannelID int64
+	Kind      string
+	Period    string
+	Day       int
+	Status    string // pending, or skipped for a slot missed on an earlier local day
+	LastError string
+	DueAt     time.Time
+	ExpiresAt time.Time
+}
+
+// Plan is what the scheduler decided for one due cohort.
+type Plan struct {
+	Posts   []NewPost
+	Through time.Time
+	NextDue time.Time // zero: nothing more to schedule
+}
+
+// Post is an outbox row.
+type Post struct {
+	ID        int64
+	CohortID  int64
+	ChannelID int64
+	Channel   ChannelRef
+	Kind      string
+	Period    string
+	Day       int
+	Status    string
+	Attempts  int
+	LastError string
+	Nonce     string
+	MessageID string
+	ThreadID  string
+	DueAt     time.Time
+	ExpiresAt time.Time
+	SentAt    time.Time
+}
+
+// Outbox is the scheduler's storage.
+type Outbox interface {
+	Store
+	// PlanDue finds up to limit cohorts that are due at now (one bounded query over all
+	// cohorts), calls plan for each while holding them, and records the plans: new posts
+	// are inserted unless their (channel, kind, period) exists. Returns the cohorts planned.
+	PlanDue(ctx context.Context, now time.Time, limit int, plan func(DueCohort) (Plan, error)) (int, error)
+	// InsertPosts records posts outside a plan (/cohort post); it returns how many were new.
+	InsertPosts(ctx context.Context, posts []NewPost) (int, error)
+	// ClaimPosts leases up to limit posts ready at now, at most one per channel and only a
+	// channel's earliest unsent post, so posts of a channel go out in order.
+	ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Post, error)
+	MarkSent(ctx context.Context, id int64, ref MessageRef, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, notBefore time.Time, reason string) error
+	MarkDone(ctx context.Context, id int64, status, reason string) error
+	// Posts lists a cohort's posts of a kind (all kinds for ""), newest first.
+	Posts(ctx context.Context, cohortID int64, kind string, limit int) ([]Post, error)
+	Channels(ctx context.Context, cohortID int64) ([]BoundChannel, error)
+	// NextDue is the earliest instant any cohort or retry may fall due (zero: none).
+	NextDue(ctx context.Context) (time.Time, error)
+}

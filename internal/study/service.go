@@ -282,8 +282,14 @@ func memberCheckIns(all []CheckIn, memberID int64) []CheckIn {
 	return out
 }
 
-// Standings computes the cohort's leaderboard.
+// Standings computes the cohort's leaderboard now.
 func (s *Service) Standings(ctx context.Context, v CohortView) ([]Standing, error) {
+	return s.StandingsAt(ctx, v, s.now())
+}
+
+// StandingsAt computes the leaderboard as it stood at an instant, from the check-ins made
+// by then: a board's movement is measured against the previous board without storing it.
+func (s *Service) StandingsAt(ctx context.Context, v CohortView, at time.Time) ([]Standing, error) {
 	members, err := s.store.Members(ctx, v.ID)
 	if err != nil {
 		return nil, fmt.Errorf("standings: members of cohort %d: %w", v.ID, err)
@@ -294,11 +300,16 @@ func (s *Service) Standings(ctx context.Context, v CohortView) ([]Standing, erro
 	}
 	byMember := map[int64][]CheckIn{}
 	for _, c := range all {
-		byMember[c.MemberID] = append(byMember[c.MemberID], c)
+		if !c.At.After(at) {
+			byMember[c.MemberID] = append(byMember[c.MemberID], c)
+		}
 	}
-	cur := v.Calendar.CurrentDay(v.Calendar.Today(s.now()))
+	cur := v.Calendar.CurrentDay(v.Calendar.Today(at))
 	out := make([]Standing, 0, len(members))
 	for _, m := range members {
+		if m.JoinedAt.After(at) {
+			continue
+		}
 		p := ComputeProgress(byMember[m.ID], cur)
 		out = append(out, Standing{MemberID: m.ID, UserID: m.User.ID, Name: m.User.Name, Completed: p.Completed, Streak: p.Streak, Best: p.Best, ReachedAt: p.ReachedAt})
 	}

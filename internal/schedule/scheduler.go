@@ -1,0 +1,252 @@
+// Package schedule turns cohorts' calendars into posts: a ticker plans what is due into the
+// outbox (one bounded query over all cohorts), and delivery workers send outbox rows through
+// the platforms' Posters exactly once per (channel, kind, period).
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"cohortbot/internal/study"
+)
+
+// Config wires a Scheduler.
+type Config struct {
+	Outbox  study.Outbox
+	Service *study.Service
+	Poster  study.Poster
+	Now     func() time.Time
+	Log     *slog.Logger
+	// Workers deliver in parallel (one post per channel at a time). Default 4.
+	Workers int
+	// Lease is how long a claimed post is held before another process may take it over
+	// (a worker that crashed mid-send). Default 2 minutes.
+	Lease time.Duration
+	// SendTimeout bounds one platform send. Default 30 s.
+	SendTimeout time.Duration
+	// MaxAttempts before a transiently failing post is marked failed. Default 8.
+	MaxAttempts int
+	// PlanBatch is how many due cohorts one tick plans per query. Default 500.
+	PlanBatch int
+	// Spec is the ticker's cron schedule. Default every minute.
+	Spec string
+}
+
+// Scheduler plans and delivers posts.
+type Scheduler struct {
+	cfg  Config
+	out  study.Outbox
+	svc  *study.Service
+	now  func() time.Time
+	log  *slog.Logger
+	kick chan struct{}
+	mu   sync.Mutex // one RunOnce at a time per process
+}
+
+// New makes a scheduler; call Run, or RunOnce from tests and the console.
+func New(cfg Config) *Scheduler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 30 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.PlanBatch <= 0 {
+		cfg.PlanBatch = 500
+	}
+	if cfg.Spec == "" {
+		cfg.Spec = "@every 1m"
+	}
+	return &Scheduler{cfg: cfg, out: cfg.Outbox, svc: cfg.Service, now: cfg.Now, log: cfg.Log, kick: make(chan struct{}, 1)}
+}
+
+// Run ticks on the cron schedule until ctx ends, then waits for in-flight deliveries.
+func (s *Scheduler) Run(ctx context.Context) error {
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	// Deliveries must not be cut off half-recorded by the shutdown signal: they run on a
+	// context that only a bounded grace period can end.
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	if _, err := c.AddFunc(s.cfg.Spec, func() { s.RunOnce(work) }); err != nil {
+		return fmt.Errorf("scheduler spec %q: %w", s.cfg.Spec, err)
+	}
+	c.Start()
+	s.RunOnce(work) // catch up at start-up, not a minute later
+	for {
+		select {
+		case <-ctx.Done():
+			stopped := c.Stop()
+			select {
+			case <-stopped.Done():
+			case <-time.After(s.cfg.SendTimeout + 5*time.Second):
+				s.log.Warn("scheduler: in-flight deliveries did not finish in time")
+			}
+			return nil
+		case <-s.kick:
+			s.RunOnce(work)
+		}
+	}
+}
+
+// Kick asks a running scheduler to deliver now (after /cohort post).
+func (s *Scheduler) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// RunOnce plans everything due and delivers everything ready, at the clock's now.
+func (s *Scheduler) RunOnce(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.Tick(ctx); err != nil {
+		s.log.Error("scheduler tick", "err", err)
+	}
+	if _, err := s.Deliver(ctx); err != nil {
+		s.log.Error("scheduler delivery", "err", err)
+	}
+}
+
+// Tick plans the posts of every due cohort into the outbox.
+func (s *Scheduler) Tick(ctx context.Context) error {
+	now := s.now()
+	for {
+		n, err := s.out.PlanDue(ctx, now, s.cfg.PlanBatch, func(dc study.DueCohort) (study.Plan, error) {
+			return s.plan(dc, now)
+		})
+		if err != nil {
+			return fmt.Errorf("tick at %s: %w", now.Format(time.RFC3339), err)
+		}
+		if n < s.cfg.PlanBatch {
+			return nil
+		}
+	}
+}
+
+// Deliver sends ready posts until none is left; it returns how many were sent.
+func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		now := s.now()
+		posts, err := s.out.ClaimPosts(ctx, now, s.cfg.Lease, 100)
+		if err != nil {
+			return sent, err
+		}
+		if len(posts) == 0 {
+			return sent, nil
+		}
+		// Claimed posts are each their channel's next one, so they can go in parallel.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		sem := make(chan struct{}, s.cfg.Workers)
+		for _, p := range posts {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if s.deliver(ctx, p) {
+					mu.Lock()
+					sent++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+}
+
+// deliver sends one claimed post and records the outcome; it reports whether it was sent.
+func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
+	log := s.log.With("cohort", p.CohortID, "platform", p.Channel.Platform, "kind", p.Kind, "period", p.Period, "post", p.ID)
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("delivery panicked", "panic", r)
+			s.retry(ctx, p, fmt.Sprintf("internal error: %v", r), 0)
+			sent = false
+		}
+	}()
+	now := s.now()
+	if now.After(p.ExpiresAt) {
+		log.Warn("post expired before it could be sent")
+		s.record(s.out.MarkDone(ctx, p.ID, study.PostSkipped, "missed: could not be sent on its day"))
+		return false
+	}
+	out, skip, err := s.render(ctx, p)
+	if err != nil {
+		log.Error("render post", "err", err)
+		s.retry(ctx, p, "could not prepare the post", 0)
+		return false
+	}
+	if skip != "" {
+		s.record(s.out.MarkDone(ctx, p.ID, study.PostSkipped, skip))
+		return false
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	ref, err := s.cfg.Poster.Post(sendCtx, out)
+	cancel()
+	if err == nil {
+		s.record(s.out.MarkSent(ctx, p.ID, ref, s.now()))
+		log.Info("post sent", "message", ref.MessageID, "lag", s.now().Sub(p.DueAt).Round(time.Second))
+		return true
+	}
+	var de *study.DeliveryError
+	switch {
+	case errors.As(err, &de) && de.Permanent:
+		log.Error("post failed permanently", "reason", de.Reason)
+		s.record(s.out.MarkDone(ctx, p.ID, study.PostFailed, de.Reason))
+	case errors.As(err, &de) && de.RetryAfter > 0:
+		log.Warn("post rate limited", "retry_after", de.RetryAfter)
+		s.record(s.out.MarkRetry(ctx, p.ID, s.now().Add(de.RetryAfter), "rate limited: "+de.Reason))
+	default:
+		log.Warn("post failed; will retry", "err", err, "attempt", p.Attempts)
+		s.retry(ctx, p, err.Error(), p.Attempts)
+	}
+	return false
+}
+
+// retry schedules another attempt with capped exponential backoff and full jitter, or
+// gives up after MaxAttempts.
+func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, attempts int) {
+	if attempts >= s.cfg.MaxAttempts {
+		s.record(s.out.MarkDone(ctx, p.ID, study.PostFailed, fmt.Sprintf("gave up after %d attempts: %s", attempts, reason)))
+		return
+	}
+	s.record(s.out.MarkRetry(ctx, p.ID, s.now().Add(Backoff(attempts, rand.Float64())), reason))
+}
+
+// Backoff is the wait before attempt n+1: 2^n seconds capped at 5 minutes, scaled by
+// jitter in [0,1) so that many failing posts do not retry in lockstep (never below 1 s).
+func Backoff(n int, jitter float64) time.Duration {
+	max := 5 * time.Minute
+	d := time.Second << min(n, 10)
+	if d > max {
+		d = max
+	}
+	return time.Second + time.Duration(float64(d)*jitter)
+}
+
+func (s *Scheduler) record(err error) {
+	if err != nil {
+		s.log.Error("record delivery", "err", err)
+	}
+}

@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"cohortbot/internal/study"
+)
+
+var _ study.Outbox = (*Store)(nil)
+
+// ts normalizes instants for storage and comparison: UTC, whole microseconds (what both
+// databases keep), so SQLite's text timestamps compare in time order.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func tsPtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := ts(t)
+	return &v
+}
+
+func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func(study.DueCohort) (study.Plan, error)) (int, error) {
+	n := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []cohortRow
+		q := tx.Where("next_due_at IS NULL OR next_due_at <= ?", ts(now)).
+			Order("next_due_at IS NOT NULL, next_due_at, id").Limit(limit)
+		if s.dialect == Postgres {
+			// Several bot processes tick at once: each takes the cohorts no one else holds.
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		if err := q.Find(&rows).Error; err != nil {
+			return wrap(err, "due cohorts")
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		var ex []exceptionRow
+		if err := tx.Where("cohort_id IN ?", ids).Order("id").Find(&ex).Error; err != nil {
+			return wrap(err, "due cohorts' exceptions")
+		}
+		var chans []channelRow
+		if err := tx.Where("cohort_id IN ?", ids).Order("id").Find(&chans).Error; err != nil {
+			return wrap(err, "due cohorts' channels")
+		}
+		exBy := map[int64][]exceptionRow{}
+		for _, e := range ex {
+			exBy[e.CohortID] = append(exBy[e.CohortID], e)
+		}
+		chBy := map[int64][]study.BoundChannel{}
+		for _, c := range chans {
+			chBy[c.CohortID] = append(chBy[c.CohortID], study.BoundChannel{ID: c.ID, Ref: study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}})
+		}
+		for _, r := range rows {
+			c, err := fromRows(r, exBy[r.ID])
+			if err != nil {
+				return fmt.Errorf("cohort %d: %w", r.ID, err)
+			}
+			due := study.DueCohort{Cohort: *c, Recompute: r.NextDueAt == nil, Channels: chBy[r.ID]}
+			if r.ScheduledThrough != nil {
+				due.ScheduledThrough = *r.ScheduledThrough
+			}
+			p, err := plan(due)
+			if err != nil {
+				return fmt.Errorf("plan cohort %d: %w", r.ID, err)
+			}
+			if _, err := insertPosts(tx, p.Posts, now); err != nil {
+				return err
+			}
+			next := tsPtr(p.NextDue)
+			if next == nil {
+				// Nothing left to schedule: park the cohort far ahead rather than NULL,
+				// which would mean "recompute" on every tick.
+				far := ts(now.AddDate(100, 0, 0))
+				next = &far
+			}
+			res := tx.Model(&cohortRow{}).Where("id = ?", r.ID).
+				UpdateColumns(map[string]any{"scheduled_through": ts(p.Through), "next_due_at": *next})
+			if res.Error != nil {
+				return wrap(res.Error, "cohort %d: record plan", r.ID)
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (s *Store) InsertPosts(ctx context.Context, posts []study.NewPost) (int, error) {
+	return insertPosts(s.db.WithContext(ctx), posts, s.now())
+}
+
+// insertPosts inserts each post unless its (channel, kind, period) exists: the unique key is
+// the claim, so planning twice (two processes, a restart) posts once.
+func insertPosts(db *gorm.DB, posts []study.NewPost, now time.Time) (int, error) {
+	inserted := 0
+	for _, p := range posts {
+		status := p.Status
+		if status == "" {
+			status = study.PostPending
+		}
+		row := postRow{
+			CohortID: p.CohortID, ChannelID: p.ChannelID, Kind: p.Kind, Period: p.Period, Day: p.Day,
+			Status: status, LastError: p.LastError, Nonce: nonce(p),
+			DueAt: ts(p.DueAt), NotBefore: ts(p.DueAt), ExpiresAt: ts(p.ExpiresAt), CreatedAt: ts(now),
+		}
+		res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return inserted, wrap(res.Error, "insert %s post %s for channel %d", p.Kind, p.Period, p.ChannelID)
+		}
+		inserted += int(res.RowsAffected)
+	}
+	return inserted, nil
+}
+
+// nonce is derived from the outbox key, so a resend of the same row after a crash carries
+// the same nonce and the platform can recognise it (Discord allows 25 characters).
+func nonce(p study.NewPost) string {
+	h := uint64(14695981039346656037)
+	for _, b := range []byte(fmt.Sprintf("%d|%s|%s", p.ChannelID, p.Kind, p.Period)) {
+		h ^= uint64(b)
+		h *= 1099511628211
+	}
+	return fmt.Sprintf("cb%019d", h%1e19)[:21]
+}
+
+const claimSQL = `
+UPDATE posts SET status = 'sending', attempts = attempts + 1, lease_until = @lease
+WHERE id IN (
+    SELECT p.id FROM posts p
+    WHERE (p.status = 'pending' OR (p.status = 'sending' AND p.lease_until < @now))
+      AND p.not_before <= @now
+      AND NOT EXISTS (
+          SELECT 1 FROM posts e
+          WHERE e.channel_id = p.channel_id AND e.status IN ('pending', 'sending')
+            AND (e.due_at < p.due_at OR (e.due_at = p.due_at AND e.id < p.id)))
+    ORDER BY p.due_at, p.id
+    LIMIT @limit %s)
+RETURNING id, cohort_id, channel_id, kind, period, day, status, attempts, last_error, nonce,
+          message_id, thread_id, due_at, not_before, expires_at, lease_until, sent_at, created_at`
+
+func (s *Store) ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error) {
+	lock := ""
+	if s.dialect == Postgres {
+		lock = "FOR UPDATE SKIP LOCKED"
+	}
+	var rows []postRow
+	err := s.db.WithContext(ctx).Raw(fmt.Sprintf(claimSQL, lock),
+		map[string]any{"now": ts(now), "lease": ts(now.Add(lease)), "limit": limit}).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "claim posts")
+	}
+	return s.toPosts(ctx, rows)
+}
+
+func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ChannelID)
+	}
+	var chans []channelRow
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&chans).Error; err != nil {
+		return nil, wrap(err, "channels of posts")
+	}
+	refs := map[int64]study.ChannelRef{}
+	for _, c := range chans {
+		refs[c.ID] = study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}
+	}
+	out := make([]study.Post, len(rows))
+	for i, r := range rows {
+		out[i] = study.Post{
+			ID: r.ID, CohortID: r.CohortID, ChannelID: r.ChannelID, Channel: refs[r.ChannelID], Kind: r.Kind,
+			Period: r.Period, Day: r.Day, Status: r.Status, Attempts: r.Attempts, LastError: r.LastError,
+			Nonce: r.Nonce, MessageID: r.MessageID, ThreadID: r.ThreadID, DueAt: r.DueAt, ExpiresAt: r.ExpiresAt,
+		}
+		if r.SentAt != nil {
+			out[i].SentAt = *r.SentAt
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) MarkSent(ctx context.Context, id int64, ref study.MessageRef, at time.Time) error {
+	res := s.db.WithContext(ctx).Model(&postRow{}).Where("id = ?", id).UpdateColumns(map[string]any{
+		"status": study.PostSent, "message_id": ref.MessageID, "thread_id": ref.ThreadID, "sent_at": ts(at), "last_error": "", "lease_until": nil,
+	})
+	return wrap(res.Error, "mark post %d sent", id)
+}
+
+func (s *Store) MarkRetry(ctx context.Context, id int64, notBefore time.Time, reason string) error {
+	res := s.db.WithContext(ctx).Model(&postRow{}).Where("id = ?", id).UpdateColumns(map[string]any{
+		"status": study.PostPending, "not_before": ts(notBefore), "last_error": reason, "lease_until": nil,
+	})
+	return wrap(res.Error, "retry post %d", id)
+}
+
+func (s *Store) MarkDone(ctx context.Context, id int64, status, reason string) error {
+	res := s.db.WithContext(ctx).Model(&postRow{}).Where("id = ?", id).UpdateColumns(map[string]any{
+		"status": status, "last_error": reason, "lease_until": nil,
+	})
+	return wrap(res.Error, "mark post %d %s", id, status)
+}
+
+func (s *Store) Posts(ctx context.Context, cohortID int64, kind string, limit int) ([]study.Post, error) {
+	q := s.db.WithContext(ctx).Where("cohort_id = ?", cohortID)
+	if kind != "" {
+		q = q.Where("kind = ?", kind)
+	}
+	var rows []postRow
+	if err := q.Order("due_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, wrap(err, "posts of cohort %d", cohortID)
+	}
+	return s.toPosts(ctx, rows)
+}
+
+func (s *Store) Channels(ctx context.Context, cohortID int64) ([]study.BoundChannel, error) {
+	var rows []channelRow
+	if err := s.db.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "channels of cohort %d", cohortID)
+	}
+	out := make([]study.BoundChannel, len(rows))
+	for i, c := range rows {
+		out[i] = study.BoundChannel{ID: c.ID, Ref: study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}}
+	}
+	return out, nil
+}
+
+func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+	db := s.db.WithContext(ctx)
+	var next time.Time
+	consider := func(rows []time.Time) {
+		if len(rows) > 0 && (next.IsZero() || rows[0].Before(next)) {
+			next = rows[0]
+		}
+	}
+	// Ordered single-column reads rather than MIN(): SQLite returns an aggregate of a
+	// DATETIME column as text, a plain column as a time.
+	var a, b, c []time.Time
+	if err := db.Model(&cohortRow{}).Where("next_due_at IS NOT NULL").Order("next_due_at").Limit(1).Pluck("next_due_at", &a).Error; err != nil {
+		return next, wrap(err, "next due cohort")
+	}
+	if err := db.Model(&postRow{}).Where("status = ?", study.PostPending).Order("not_before").Limit(1).Pluck("not_before", &b).Error; err != nil {
+		return next, wrap(err, "next pending post")
+	}
+	if err := db.Model(&postRow{}).Where("status = ? AND lease_until IS NOT NULL", study.PostSending).Order("lease_until").Limit(1).Pluck("lease_until", &c).Error; err != nil {
+		return next, wrap(err, "next lease expiry")
+	}
+	consider(a)
+	consider(b)
+	consider(c)
+	return next, nil
+}
