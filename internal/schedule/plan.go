@@ -77,7 +77,7 @@ func (s *Scheduler) plan(dc study.DueCohort, now time.Time) (study.Plan, error) 
 		slots = append(slots, got...)
 	}
 
-	p := study.Plan{Through: now, NextDue: s.nextDue(v, now)}
+	p := study.Plan{NextDue: s.nextDue(v, now)}
 	today := cal.Today(now)
 	for _, sl := range slots {
 		status, reason := study.PostPending, ""

@@ -188,7 +188,7 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	now := s.now()
 	if now.After(p.ExpiresAt) {
 		log.Warn("post expired before it could be sent")
-		s.record(s.out.MarkDone(ctx, p.ID, study.PostSkipped, "missed: could not be sent on its day"))
+		s.record(s.out.MarkDone(ctx, p, study.PostSkipped, "missed: could not be sent on its day"))
 		return false
 	}
 	out, skip, err := s.render(ctx, p)
@@ -198,14 +198,14 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 		return false
 	}
 	if skip != "" {
-		s.record(s.out.MarkDone(ctx, p.ID, study.PostSkipped, skip))
+		s.record(s.out.MarkDone(ctx, p, study.PostSkipped, skip))
 		return false
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
 	ref, err := s.cfg.Poster.Post(sendCtx, out)
 	cancel()
 	if err == nil {
-		s.record(s.out.MarkSent(ctx, p.ID, ref, s.now()))
+		s.record(s.out.MarkSent(ctx, p, ref, s.now()))
 		log.Info("post sent", "message", ref.MessageID, "lag", s.now().Sub(p.DueAt).Round(time.Second))
 		return true
 	}
@@ -213,10 +213,10 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	switch {
 	case errors.As(err, &de) && de.Permanent:
 		log.Error("post failed permanently", "reason", de.Reason)
-		s.record(s.out.MarkDone(ctx, p.ID, study.PostFailed, de.Reason))
+		s.record(s.out.MarkDone(ctx, p, study.PostFailed, de.Reason))
 	case errors.As(err, &de) && de.RetryAfter > 0:
 		log.Warn("post rate limited", "retry_after", de.RetryAfter)
-		s.record(s.out.MarkRetry(ctx, p.ID, s.now().Add(de.RetryAfter), "rate limited: "+de.Reason))
+		s.record(s.out.MarkRetry(ctx, p, s.now().Add(de.RetryAfter), "rate limited: "+de.Reason))
 	default:
 		log.Warn("post failed; will retry", "err", err, "attempt", p.Attempts)
 		s.retry(ctx, p, err.Error(), p.Attempts)
@@ -228,10 +228,10 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 // gives up after MaxAttempts.
 func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, attempts int) {
 	if attempts >= s.cfg.MaxAttempts {
-		s.record(s.out.MarkDone(ctx, p.ID, study.PostFailed, fmt.Sprintf("gave up after %d attempts: %s", attempts, reason)))
+		s.record(s.out.MarkDone(ctx, p, study.PostFailed, fmt.Sprintf("gave up after %d attempts: %s", attempts, reason)))
 		return
 	}
-	s.record(s.out.MarkRetry(ctx, p.ID, s.now().Add(Backoff(attempts, rand.Float64())), reason))
+	s.record(s.out.MarkRetry(ctx, p, s.now().Add(Backoff(attempts, rand.Float64())), reason))
 }
 
 // Backoff is the wait before attempt n+1: 2^n seconds capped at 5 minutes, scaled by

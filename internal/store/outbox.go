@@ -61,6 +61,8 @@ func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func
 		for _, c := range chans {
 			chBy[c.CohortID] = append(chBy[c.CohortID], study.BoundChannel{ID: c.ID, Ref: study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}})
 		}
+		var posts []study.NewPost
+		nextBy := map[time.Time][]int64{} // cohorts grouped by their next due instant
 		for _, r := range rows {
 			c, err := fromRows(r, exBy[r.ID])
 			if err != nil {
@@ -74,22 +76,27 @@ func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func
 			if err != nil {
 				return fmt.Errorf("plan cohort %d: %w", r.ID, err)
 			}
-			if _, err := insertPosts(tx, p.Posts, now); err != nil {
-				return err
-			}
-			next := tsPtr(p.NextDue)
-			if next == nil {
+			posts = append(posts, p.Posts...)
+			next := ts(p.NextDue)
+			if p.NextDue.IsZero() {
 				// Nothing left to schedule: park the cohort far ahead rather than NULL,
 				// which would mean "recompute" on every tick.
-				far := ts(now.AddDate(100, 0, 0))
-				next = &far
+				next = ts(now.AddDate(100, 0, 0))
 			}
-			res := tx.Model(&cohortRow{}).Where("id = ?", r.ID).
-				UpdateColumns(map[string]any{"scheduled_through": ts(p.Through), "next_due_at": *next})
-			if res.Error != nil {
-				return wrap(res.Error, "cohort %d: record plan", r.ID)
-			}
+			nextBy[next] = append(nextBy[next], r.ID)
 			n++
+		}
+		if _, err := insertPosts(tx, posts, now); err != nil {
+			return err
+		}
+		// Cohorts on the same schedule share their next instant: one UPDATE per instant
+		// rather than one per cohort.
+		for next, ids := range nextBy {
+			res := tx.Model(&cohortRow{}).Where("id IN ?", ids).
+				UpdateColumns(map[string]any{"scheduled_through": ts(now), "next_due_at": next})
+			if res.Error != nil {
+				return wrap(res.Error, "record plans of %d cohorts", len(ids))
+			}
 		}
 		return nil
 	})
@@ -103,24 +110,28 @@ func (s *Store) InsertPosts(ctx context.Context, posts []study.NewPost) (int, er
 // insertPosts inserts each post unless its (channel, kind, period) exists: the unique key is
 // the claim, so planning twice (two processes, a restart) posts once.
 func insertPosts(db *gorm.DB, posts []study.NewPost, now time.Time) (int, error) {
-	inserted := 0
-	for _, p := range posts {
+	if len(posts) == 0 {
+		return 0, nil
+	}
+	rows := make([]postRow, len(posts))
+	for i, p := range posts {
 		status := p.Status
 		if status == "" {
 			status = study.PostPending
 		}
-		row := postRow{
+		rows[i] = postRow{
 			CohortID: p.CohortID, ChannelID: p.ChannelID, Kind: p.Kind, Period: p.Period, Day: p.Day,
 			Status: status, LastError: p.LastError, Nonce: nonce(p),
 			DueAt: ts(p.DueAt), NotBefore: ts(p.DueAt), ExpiresAt: ts(p.ExpiresAt), CreatedAt: ts(now),
 		}
-		res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return inserted, wrap(res.Error, "insert %s post %s for channel %d", p.Kind, p.Period, p.ChannelID)
-		}
-		inserted += int(res.RowsAffected)
 	}
-	return inserted, nil
+	// Rows keep their order within a batch, so a channel's posts get ascending ids: the
+	// delivery order of posts due at the same instant.
+	res := db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500)
+	if res.Error != nil {
+		return 0, wrap(res.Error, "insert %d posts", len(rows))
+	}
+	return int(res.RowsAffected), nil
 }
 
 // nonce is derived from the outbox key, so a resend of the same row after a crash carries
@@ -189,29 +200,42 @@ func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, erro
 		if r.SentAt != nil {
 			out[i].SentAt = *r.SentAt
 		}
+		if r.LeaseUntil != nil {
+			out[i].Lease = *r.LeaseUntil
+		}
 	}
 	return out, nil
 }
 
-func (s *Store) MarkSent(ctx context.Context, id int64, ref study.MessageRef, at time.Time) error {
-	res := s.db.WithContext(ctx).Model(&postRow{}).Where("id = ?", id).UpdateColumns(map[string]any{
+func (s *Store) MarkSent(ctx context.Context, p study.Post, ref study.MessageRef, at time.Time) error {
+	return s.finish(ctx, p, map[string]any{
 		"status": study.PostSent, "message_id": ref.MessageID, "thread_id": ref.ThreadID, "sent_at": ts(at), "last_error": "", "lease_until": nil,
 	})
-	return wrap(res.Error, "mark post %d sent", id)
 }
 
-func (s *Store) MarkRetry(ctx context.Context, id int64, notBefore time.Time, reason string) error {
-	res := s.db.WithContext(ctx).Model(&postRow{}).Where("id = ?", id).UpdateColumns(map[string]any{
+func (s *Store) MarkRetry(ctx context.Context, p study.Post, notBefore time.Time, reason string) error {
+	return s.finish(ctx, p, map[string]any{
 		"status": study.PostPending, "not_before": ts(notBefore), "last_error": reason, "lease_until": nil,
 	})
-	return wrap(res.Error, "retry post %d", id)
 }
 
-func (s *Store) MarkDone(ctx context.Context, id int64, status, reason string) error {
-	res := s.db.WithContext(ctx).Model(&postRow{}).Where("id = ?", id).UpdateColumns(map[string]any{
-		"status": status, "last_error": reason, "lease_until": nil,
-	})
-	return wrap(res.Error, "mark post %d %s", id, status)
+func (s *Store) MarkDone(ctx context.Context, p study.Post, status, reason string) error {
+	return s.finish(ctx, p, map[string]any{"status": status, "last_error": reason, "lease_until": nil})
+}
+
+// finish records a claimed post's outcome if the claim still holds. A stale claim (its
+// lease expired and another worker took the post) changes nothing.
+func (s *Store) finish(ctx context.Context, p study.Post, cols map[string]any) error {
+	res := s.db.WithContext(ctx).Model(&postRow{}).
+		Where("id = ? AND status = ? AND lease_until = ?", p.ID, study.PostSending, ts(p.Lease)).
+		UpdateColumns(cols)
+	if res.Error != nil {
+		return wrap(res.Error, "record post %d as %v", p.ID, cols["status"])
+	}
+	if res.RowsAffected == 0 {
+		s.log.Warn("stale delivery claim: another worker took the post over", "post", p.ID, "status", cols["status"])
+	}
+	return nil
 }
 
 func (s *Store) Posts(ctx context.Context, cohortID int64, kind string, limit int) ([]study.Post, error) {

@@ -44,6 +44,7 @@ type Config struct {
 
 // Store implements study.Store.
 type Store struct {
+	url     string
 	db      *gorm.DB
 	sqlDB   *sql.DB
 	dialect Dialect
@@ -68,7 +69,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		NowFunc:                func() time.Time { return cfg.Now().UTC() },
 		Logger:                 logger.Discard,
 	}
-	s := &Store{now: cfg.Now, log: cfg.Log}
+	s := &Store{now: cfg.Now, log: cfg.Log, url: cfg.DatabaseURL}
 	var dial gorm.Dialector
 	if cfg.DatabaseURL != "" {
 		s.dialect = Postgres
@@ -115,6 +116,10 @@ func redact(err error, url string) error {
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), url, "[DATABASE_URL]"))
 }
+
+// URL is the PostgreSQL URL this store was opened with ("" for SQLite); tests use it to
+// open a second process's connections.
+func (s *Store) URL() string { return s.url }
 
 // Dialect reports which database this is.
 func (s *Store) Dialect() Dialect { return s.dialect }

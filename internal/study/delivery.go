@@ -118,10 +118,10 @@ type NewPost struct {
 	ExpiresAt time.Time
 }
 
-// Plan is what the scheduler decided for one due cohort.
+// Plan is what the scheduler decided for one due cohort at a tick: the cohort counts as
+// planned through the tick's instant.
 type Plan struct {
 	Posts   []NewPost
-	Through time.Time
 	NextDue time.Time // zero: nothing more to schedule
 }
 
@@ -143,6 +143,10 @@ type Post struct {
 	DueAt     time.Time
 	ExpiresAt time.Time
 	SentAt    time.Time
+	// Lease identifies this claim: recording an outcome only succeeds while the post is
+	// still held under it, so a worker that stalled past its lease cannot overwrite the
+	// result of the worker that took over.
+	Lease time.Time
 }
 
 // Outbox is the scheduler's storage.
@@ -157,9 +161,9 @@ type Outbox interface {
 	// ClaimPosts leases up to limit posts ready at now, at most one per channel and only a
 	// channel's earliest unsent post, so posts of a channel go out in order.
 	ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Post, error)
-	MarkSent(ctx context.Context, id int64, ref MessageRef, at time.Time) error
-	MarkRetry(ctx context.Context, id int64, notBefore time.Time, reason string) error
-	MarkDone(ctx context.Context, id int64, status, reason string) error
+	MarkSent(ctx context.Context, p Post, ref MessageRef, at time.Time) error
+	MarkRetry(ctx context.Context, p Post, notBefore time.Time, reason string) error
+	MarkDone(ctx context.Context, p Post, status, reason string) error
 	// Posts lists a cohort's posts of a kind (all kinds for ""), newest first.
 	Posts(ctx context.Context, cohortID int64, kind string, limit int) ([]Post, error)
 	Channels(ctx context.Context, cohortID int64) ([]BoundChannel, error)

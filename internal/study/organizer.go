@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -378,23 +379,33 @@ func (s *Service) set(ctx context.Context, req Request, v CohortView) (Reply, er
 	return textReply(false, "⚙️ “%s”: %s. Projected end: %s.", nv.Name, strings.Join(changed, ", "), end.Human()), nil
 }
 
-// save stores a changed cohort after checking that the change does not renumber days that
-// members have already been given: once a cohort has started, today's day number is fixed.
+// save stores a changed cohort after checking that the change moves no day that members
+// have already been given: a posted day keeps its date, so check-ins keep their meaning.
 func (s *Service) save(ctx context.Context, before CohortView, after Cohort) (CohortView, error) {
 	nv, err := s.View(&after)
 	if err != nil {
 		return CohortView{}, err
 	}
-	now := s.now()
-	was := before.Calendar.CurrentDay(before.Calendar.Today(now))
-	will := nv.Calendar.CurrentDay(nv.Calendar.Today(now))
-	if was > 0 && was != will {
-		return CohortView{}, Errorf(EINVALID, "that change would renumber days already posted (today would be day %d instead of %d); pause or skip future days instead", will, was)
+	posted := postedDays(before.Calendar, s.now())
+	for n := 1; n <= posted; n++ {
+		was, _ := before.Calendar.DateOfDay(n)
+		will, ok := nv.Calendar.DateOfDay(n)
+		if !ok || was != will {
+			return CohortView{}, Errorf(EINVALID, "that change would move day %d, already posted on %s; pause or skip future days instead", n, was)
+		}
 	}
 	if err := s.store.UpdateCohort(ctx, &after); err != nil {
 		return CohortView{}, fmt.Errorf("save cohort %d: %w", after.ID, err)
 	}
 	return nv, nil
+}
+
+// postedDays is how many days' cards are due by now.
+func postedDays(cal Calendar, now time.Time) int {
+	if day, _, ok := cal.NextPost(now.Add(time.Nanosecond)); ok {
+		return day - 1
+	}
+	return cal.CurrentDay(cal.Today(now))
 }
 
 func (s *Service) preview(req Request, v CohortView) (Reply, error) {

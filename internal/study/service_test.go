@@ -191,7 +191,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"/cohort pause", false, room, study.EFORBIDDEN, "Only organizers can use /cohort pause."},
 		{"/cohort set time:24:00", true, room, study.EINVALID, "24:00 is not a time of day: hours run 00–23 and minutes 00–59"},
 		{"/cohort set colour:blue", true, room, study.EINVALID, `unknown option "colour": this command takes time, tz, cadence, name, start, leaderboard, recap, reminder`},
-		{"/cohort set start:2027-01-05", true, room, study.EINVALID, "that change would renumber days already posted (today would be day 2 instead of 3); pause or skip future days instead"},
+		{"/cohort set start:2027-01-05", true, room, study.EINVALID, "that change would move day 1, already posted on 2027-01-04; pause or skip future days instead"},
 		{"/cohort pause from:2027-01-01", true, room, study.EINVALID, "from 2027-01-01 is in the past (today is 2027-01-06): past days keep their numbers"},
 		{"/cohort pause from:2027-01-10 until:2027-01-08", true, room, study.EINVALID, "until 2027-01-08 is before from 2027-01-10"},
 		{"/cohort resume", true, room, study.EINVALID, "“Mini cohort” is not paused today"},
