@@ -88,3 +88,33 @@ func TestConfigProblemsAreAllReported(t *testing.T) {
 		t.Errorf("the database password leaked into the error: %s", msg)
 	}
 }
+
+// TestConsoleCatchUpAndClock: set up with a post time a minute ago and today's card goes
+// out at once; /clock +7d then shows a week of cards, a leaderboard and a recap.
+func TestConsoleCatchUpAndClock(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"COHORTBOT_DATA_DIR": t.TempDir(), "USER": "ada"}
+	now := time.Now().UTC()
+	ago := now.Add(-time.Minute)
+	if ago.Day() != now.Day() {
+		t.Skip("a minute ago was yesterday (test run at 00:00 UTC): the catch-up rule rightly skips it")
+	}
+	script := fmt.Sprintf("/cohort setup start:%s time:%s tz:UTC cadence:daily\n/done\n/clock +7d\n/cohort status\n", now.Format("2006-01-02"), ago.Format("15:04"))
+	out, err := mustRun(t, env, script)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	setup := strings.Index(out, "is set up")
+	first := strings.Index(out, "📣 posted (day")
+	if setup < 0 || first < setup || !strings.Contains(out[first:], "Day 1/93") {
+		t.Fatalf("today's card was not posted right after setup:\n%.2000s", out)
+	}
+	for kind, want := range map[string]int{"📣 posted (day": 8, "📣 posted (phase_start": 2, "📣 posted (phase_end": 1, "📣 posted (leaderboard": 1, "📣 posted (recap": 1} {
+		if got := strings.Count(out, kind); got != want {
+			t.Errorf("%s…: %d, want %d", kind, got, want)
+		}
+	}
+	if !strings.Contains(out, "Day 8/93") || !strings.Contains(out, "Deliveries: no failures") || !strings.Contains(out, "Next post: Day 9") {
+		t.Errorf("after a week:\n%s", out[strings.LastIndex(out, "📋"):])
+	}
+}
