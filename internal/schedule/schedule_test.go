@@ -512,3 +512,38 @@ func TestCronSchedulesAreChecked(t *testing.T) {
 		t.Errorf("status: %s", status)
 	}
 }
+
+// TestShutdownFinishesInFlightDelivery: the signal arrives while a card is being sent;
+// Run waits for the send and records it before returning.
+func TestShutdownFinishesInFlightDelivery(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, store.SQLite, at(t, "2027-01-04T09:00:05Z"))
+	e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
+	inFlight := make(chan struct{}, 10)
+	release := make(chan struct{})
+	e.plat.fail = func(out study.Outgoing) error {
+		if out.Kind == study.KindDay {
+			inFlight <- struct{}{}
+			<-release
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.sched.Run(ctx) }()
+	<-inFlight
+	cancel() // SIGTERM while the card is on its way
+	select {
+	case <-done:
+		t.Fatal("Run returned before the in-flight send finished")
+	default:
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ps := e.posts(study.KindDay)
+	if len(ps) != 1 || ps[0].Status != study.PostSent {
+		t.Errorf("after shutdown: %+v", ps)
+	}
+}
