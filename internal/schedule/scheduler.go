@@ -37,7 +37,24 @@ type Config struct {
 	PlanBatch int
 	// Spec is the ticker's cron schedule. Default every minute.
 	Spec string
+	// Observer, when set, hears about ticks and deliveries (metrics).
+	Observer Observer
 }
+
+// Observer is told what the scheduler did.
+type Observer interface {
+	TickDone(took time.Duration, err error)
+	PostSent(platform, kind string, lag time.Duration)
+	PostFailed(platform, kind string, permanent bool)
+	RateLimited(platform string)
+}
+
+type noObserver struct{}
+
+func (noObserver) TickDone(time.Duration, error)          {}
+func (noObserver) PostSent(string, string, time.Duration) {}
+func (noObserver) PostFailed(string, string, bool)        {}
+func (noObserver) RateLimited(string)                     {}
 
 // Scheduler plans and delivers posts.
 type Scheduler struct {
@@ -75,6 +92,9 @@ func New(cfg Config) *Scheduler {
 	}
 	if cfg.Spec == "" {
 		cfg.Spec = "@every 1m"
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	return &Scheduler{cfg: cfg, out: cfg.Outbox, svc: cfg.Service, now: cfg.Now, log: cfg.Log, kick: make(chan struct{}, 1)}
 }
@@ -119,7 +139,10 @@ func (s *Scheduler) Kick() {
 func (s *Scheduler) RunOnce(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.Tick(ctx); err != nil {
+	start := time.Now()
+	err := s.Tick(ctx)
+	s.cfg.Observer.TickDone(time.Since(start), err)
+	if err != nil {
 		s.log.Error("scheduler tick", "err", err)
 	}
 	if _, err := s.Deliver(ctx); err != nil {
@@ -206,19 +229,24 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	cancel()
 	if err == nil {
 		s.record(s.out.MarkSent(ctx, p, ref, s.now()))
-		log.Info("post sent", "message", ref.MessageID, "lag", s.now().Sub(p.DueAt).Round(time.Second))
+		lag := s.now().Sub(p.DueAt)
+		s.cfg.Observer.PostSent(p.Channel.Platform, p.Kind, lag)
+		log.Info("post sent", "message", ref.MessageID, "lag", lag.Round(time.Second))
 		return true
 	}
 	var de *study.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Permanent:
 		log.Error("post failed permanently", "reason", de.Reason)
+		s.cfg.Observer.PostFailed(p.Channel.Platform, p.Kind, true)
 		s.record(s.out.MarkDone(ctx, p, study.PostFailed, de.Reason))
 	case errors.As(err, &de) && de.RetryAfter > 0:
 		log.Warn("post rate limited", "retry_after", de.RetryAfter)
+		s.cfg.Observer.RateLimited(p.Channel.Platform)
 		s.record(s.out.MarkRetry(ctx, p, s.now().Add(de.RetryAfter), "rate limited: "+de.Reason))
 	default:
 		log.Warn("post failed; will retry", "err", err, "attempt", p.Attempts)
+		s.cfg.Observer.PostFailed(p.Channel.Platform, p.Kind, false)
 		s.retry(ctx, p, err.Error(), p.Attempts)
 	}
 	return false

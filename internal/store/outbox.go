@@ -287,3 +287,10 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 	consider(c)
 	return next, nil
 }
+
+// OutboxDepth counts posts waiting to be sent (pending or being sent).
+func (s *Store) OutboxDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&postRow{}).Where("status IN ?", []string{study.PostPending, study.PostSending}).Count(&n).Error
+	return n, wrap(err, "outbox depth")
+}

@@ -49,6 +49,9 @@ type Service struct {
 	// Publisher posts /cohort post requests; nil refuses them.
 	Publisher Publisher
 
+	// Observer, when set, hears about commands and check-ins (metrics).
+	Observer Observer
+
 	// StatusExtras, when set, adds lines to /cohort status (the scheduler's next posts and
 	// failed deliveries) without the core depending on the scheduler.
 	StatusExtras func(ctx context.Context, v CohortView) ([]string, error)
@@ -110,7 +113,21 @@ func (s *Service) cohortFor(ctx context.Context, ch ChannelRef) (CohortView, err
 }
 
 // Handle answers one command.
-func (s *Service) Handle(ctx context.Context, req Request) (Reply, error) {
+func (s *Service) Handle(ctx context.Context, req Request) (reply Reply, err error) {
+	if s.Observer != nil {
+		start := time.Now() // wall time, not the injected clock: this measures latency
+		defer func() {
+			name := req.Command
+			if name == "cohort" && req.Sub != "" {
+				name += " " + req.Sub
+			}
+			s.Observer.CommandDone(req.Channel.Platform, name, time.Since(start), err)
+		}()
+	}
+	return s.handle(ctx, req)
+}
+
+func (s *Service) handle(ctx context.Context, req Request) (Reply, error) {
 	switch req.Command {
 	case "today":
 		return s.today(ctx, req)
@@ -257,6 +274,9 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (Reply, error
 		return Reply{}, Errorf(ECONFLICT, "You already checked in for day %d.", day)
 	} else if err != nil {
 		return Reply{}, fmt.Errorf("check in: cohort %d member %d day %d: %w", v.ID, m.ID, day, err)
+	}
+	if s.Observer != nil {
+		s.Observer.CheckedIn(req.Channel.Platform, req.Source)
 	}
 	all, err := s.store.CheckIns(ctx, v.ID)
 	if err != nil {
