@@ -29,13 +29,13 @@ type Console struct {
 	user   study.UserRef
 	prompt bool
 
+	mu     sync.Mutex // replies and posts (from the scheduler's goroutine) share out
+	posted int
+	now    func() time.Time
+
 	// OnClock moves the simulated clock (/clock +7d, /clock now) and returns the new time;
 	// nil when the console has no scheduler.
 	OnClock func(ctx context.Context, d time.Duration, reset bool) (time.Time, error)
-	mu      sync.Mutex // posts come from the scheduler's goroutine
-	posted  int
-	now     func() time.Time
-
 	// AfterLine runs after each line (the scheduler's catch-up, so posts appear promptly).
 	AfterLine func(ctx context.Context)
 }

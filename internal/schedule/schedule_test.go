@@ -27,17 +27,9 @@ func TestWeekdayCohortRunsItsCourseAcrossDST(t *testing.T) {
 		end := at(t, "2027-07-20T00:00:00Z")
 		e.runUntil(end)
 
-		var days []int
-		for _, m := range e.plat.sent() {
-			if m.out.Kind == study.KindDay {
-				n, _ := strconv.Atoi(strings.TrimPrefix(strings.Fields(m.out.Messages[0].Title)[9], "Day"))
-				_ = n
-			}
-		}
 		ps := e.posts(study.KindDay)
 		sort.Slice(ps, func(i, j int) bool { return ps[i].DueAt.Before(ps[j].DueAt) })
 		for i, p := range ps {
-			days = append(days, p.Day)
 			local := p.DueAt.In(ny)
 			if p.Day != i+1 || local.Hour() != 9 || local.Minute() != 0 || local.Weekday() == time.Saturday || local.Weekday() == time.Sunday {
 				t.Errorf("card %d: day %d due %s", i+1, p.Day, local)
@@ -90,7 +82,6 @@ func TestWeekdayCohortRunsItsCourseAcrossDST(t *testing.T) {
 		if strings.Join(seq, ",") != "phase_start,day,day" {
 			t.Errorf("first posts: %v", seq)
 		}
-		_ = days
 	})
 }
 
@@ -346,8 +337,6 @@ func TestDeliveryFaults(t *testing.T) {
 		if strings.Join(order, ",") != "phase_start,day" {
 			t.Errorf("room got %v", order)
 		}
-		out := e.mustDo("org", true, "/cohort status")
-		_ = out
 		var failed []study.Post
 		for _, k := range []string{study.KindPhaseStart, study.KindDay} {
 			for _, p := range e.posts(k) {

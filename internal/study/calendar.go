@@ -127,7 +127,7 @@ func (c Calendar) CurrentDay(d Date) int {
 	return count
 }
 
-// Phase of a cohort on a date.
+// State is where a cohort is in its course on a date.
 type State int
 
 const (
