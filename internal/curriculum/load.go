@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"cohortbot/content"
 	"cohortbot/internal/study"
 )
 
@@ -263,3 +264,16 @@ func (s snippetFile) outputs() []string {
 }
 
 func clean(s string) string { return strings.TrimSpace(s) }
+
+// LoadDefault loads the track shipped in the binary.
+func LoadDefault() (*Source, error) {
+	fsys, err := content.Track(content.DefaultTrack)
+	if err != nil {
+		return nil, fmt.Errorf("open track %s: %w", content.DefaultTrack, err)
+	}
+	src, err := Load(fsys, Options{})
+	if err != nil {
+		return nil, fmt.Errorf("load track %s: %w", content.DefaultTrack, err)
+	}
+	return src, nil
+}

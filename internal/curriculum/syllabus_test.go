@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"cohortbot/content"
 	"cohortbot/internal/curriculum"
 	"cohortbot/internal/study"
 )
@@ -81,11 +80,7 @@ func parseSyllabus(t *testing.T, path string) (phases []syllabusPhase, covers []
 
 func shippedTrack(t *testing.T) *study.Track {
 	t.Helper()
-	fsys, err := content.Track(content.DefaultTrack)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := curriculum.Load(fsys, curriculum.Options{})
+	src, err := curriculum.LoadDefault()
 	if err != nil {
 		t.Fatalf("the shipped track does not load: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"cohortbot/content"
 	"cohortbot/internal/curriculum"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/schedule"
@@ -102,11 +101,7 @@ func (p *platform) sent() []sent {
 
 func loadTrack(t testing.TB) *study.Track {
 	t.Helper()
-	fsys, err := content.Track(content.DefaultTrack)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := curriculum.Load(fsys, curriculum.Options{})
+	src, err := curriculum.LoadDefault()
 	if err != nil {
 		t.Fatal(err)
 	}

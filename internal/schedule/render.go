@@ -84,7 +84,7 @@ func (s *Scheduler) board(ctx context.Context, v study.CohortView, p study.Post)
 			break
 		}
 	}
-	return study.BoardMessage(v, now, prev, study.LeaderboardTop), nil
+	return study.LeaderboardMessage(v, now, prev, study.LeaderboardTop, ""), nil
 }
 
 // recap gathers the last seven local days ending today.

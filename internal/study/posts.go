@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// BoardMessage is a posted leaderboard: the top n with streaks and each member's movement
-// since the previous board (prev nil: the first board).
-func BoardMessage(v CohortView, now, prev []Standing, n int) Message {
+// LeaderboardMessage renders the top n with streaks. With prev (the standings at the
+// previous posted board; empty but non-nil for the first) it shows each member's movement;
+// with an asker's user id it adds their own row when it falls below the top n.
+func LeaderboardMessage(v CohortView, now, prev []Standing, n int, askerID string) Message {
 	m := Message{Title: fmt.Sprintf("🏆 Leaderboard — %s", v.Name)}
 	if len(now) == 0 {
 		m.Sections = []Section{{Text: "No check-ins yet. Be the first: /done"}}
@@ -19,26 +20,33 @@ func BoardMessage(v CohortView, now, prev []Standing, n int) Message {
 	}
 	var lines []string
 	for i, st := range now {
-		if i >= n {
-			break
+		switch {
+		case i < n:
+			lines = append(lines, standingLine(st)+movement(st, before, prev != nil))
+		case askerID != "" && st.UserID == askerID:
+			lines = append(lines, "…", standingLine(st))
 		}
-		move := ""
-		if prev != nil {
-			switch r, ok := before[st.MemberID]; {
-			case !ok:
-				move = " 🆕"
-			case r > st.Rank:
-				move = fmt.Sprintf(" ▲%d", r-st.Rank)
-			case r < st.Rank:
-				move = fmt.Sprintf(" ▼%d", st.Rank-r)
-			default:
-				move = " ="
-			}
-		}
-		lines = append(lines, standingLine(st)+move)
 	}
-	m.Sections = []Section{{Text: strings.Join(lines, "\n")}, {Text: "Check your own place with /progress."}}
+	m.Sections = []Section{{Text: strings.Join(lines, "\n")}}
+	if askerID == "" {
+		m.Sections = append(m.Sections, Section{Text: "Check your own place with /progress."})
+	}
 	return m
+}
+
+func movement(st Standing, before map[int64]int, show bool) string {
+	if !show {
+		return ""
+	}
+	switch r, ok := before[st.MemberID]; {
+	case !ok:
+		return " 🆕"
+	case r > st.Rank:
+		return fmt.Sprintf(" ▲%d", r-st.Rank)
+	case r < st.Rank:
+		return fmt.Sprintf(" ▼%d", st.Rank-r)
+	}
+	return " ="
 }
 
 // DayTally is one study day of a recap: its topic and how many members did it.

@@ -1,6 +1,7 @@
 package study_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +63,27 @@ func TestRankStandings(t *testing.T) {
 		if s[i].Name != w.name || s[i].Rank != w.rank {
 			t.Errorf("row %d = %s rank %d, want %s rank %d", i, s[i].Name, s[i].Rank, w.name, w.rank)
 		}
+	}
+}
+
+func TestLeaderboardMovementAndAskerRow(t *testing.T) {
+	t.Parallel()
+	v := study.CohortView{Cohort: &study.Cohort{Name: "Crew"}}
+	prev := []study.Standing{{MemberID: 1, Rank: 1}, {MemberID: 2, Rank: 2}, {MemberID: 3, Rank: 3}}
+	now := []study.Standing{
+		{MemberID: 2, UserID: "b", Name: "bob", Completed: 5, Streak: 5, Rank: 1},
+		{MemberID: 1, UserID: "a", Name: "ada", Completed: 4, Streak: 1, Rank: 2},
+		{MemberID: 3, UserID: "c", Name: "cyd", Completed: 3, Rank: 3},
+		{MemberID: 4, UserID: "d", Name: "dan", Completed: 2, Rank: 4},
+	}
+	posted := study.PlainText(study.LeaderboardMessage(v, now, prev, 4, ""))
+	for _, want := range []string{"🥇 bob — 5 days done · 🔥 5 days ▲1", "🥈 ada — 4 days done · 🔥 1 day ▼1", "🥉 cyd — 3 days done · 🔥 0 days =", "4. dan — 2 days done · 🔥 0 days 🆕"} {
+		if !strings.Contains(posted, want) {
+			t.Errorf("posted board lacks %q:\n%s", want, posted)
+		}
+	}
+	asked := study.PlainText(study.LeaderboardMessage(v, now, nil, 2, "d"))
+	if !strings.Contains(asked, "…\n4. dan") || strings.Contains(asked, "cyd") || strings.Contains(asked, "▲") {
+		t.Errorf("/leaderboard for dan:\n%s", asked)
 	}
 }

@@ -310,14 +310,27 @@ func (s *Service) Standings(ctx context.Context, v CohortView) ([]Standing, erro
 // StandingsAt computes the leaderboard as it stood at an instant, from the check-ins made
 // by then: a board's movement is measured against the previous board without storing it.
 func (s *Service) StandingsAt(ctx context.Context, v CohortView, at time.Time) ([]Standing, error) {
+	members, all, err := s.roster(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return standingsAt(v, members, all, at), nil
+}
+
+// roster loads a cohort's members and all their check-ins.
+func (s *Service) roster(ctx context.Context, v CohortView) ([]Member, []CheckIn, error) {
 	members, err := s.store.Members(ctx, v.ID)
 	if err != nil {
-		return nil, fmt.Errorf("standings: members of cohort %d: %w", v.ID, err)
+		return nil, nil, fmt.Errorf("members of cohort %d: %w", v.ID, err)
 	}
 	all, err := s.store.CheckIns(ctx, v.ID)
 	if err != nil {
-		return nil, fmt.Errorf("standings: check-ins of cohort %d: %w", v.ID, err)
+		return nil, nil, fmt.Errorf("check-ins of cohort %d: %w", v.ID, err)
 	}
+	return members, all, nil
+}
+
+func standingsAt(v CohortView, members []Member, all []CheckIn, at time.Time) []Standing {
 	byMember := map[int64][]CheckIn{}
 	for _, c := range all {
 		if !c.At.After(at) {
@@ -334,7 +347,7 @@ func (s *Service) StandingsAt(ctx context.Context, v CohortView, at time.Time) (
 		out = append(out, Standing{MemberID: m.ID, UserID: m.User.ID, Name: m.User.Name, Completed: p.Completed, Streak: p.Streak, Best: p.Best, ReachedAt: p.ReachedAt})
 	}
 	RankStandings(out)
-	return out, nil
+	return out
 }
 
 func (s *Service) progress(ctx context.Context, req Request) (Reply, error) {
@@ -342,35 +355,23 @@ func (s *Service) progress(ctx context.Context, req Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	standings, err := s.Standings(ctx, v)
+	members, all, err := s.roster(ctx, v)
 	if err != nil {
-		return Reply{}, err
+		return Reply{}, fmt.Errorf("progress: %w", err)
 	}
-	members, err := s.store.Members(ctx, v.ID)
-	if err != nil {
-		return Reply{}, fmt.Errorf("progress: cohort %d: %w", v.ID, err)
-	}
-	var me *Member
-	for i := range members {
-		if members[i].User.ID == req.User.ID && members[i].User.Platform == req.User.Platform {
-			me = &members[i]
+	now := s.now()
+	cur := v.Calendar.CurrentDay(v.Calendar.Today(now))
+	standings := standingsAt(v, members, all, now)
+	var mine *Standing
+	for i := range standings {
+		if standings[i].UserID == req.User.ID {
+			mine = &standings[i]
 		}
 	}
-	cur := v.Calendar.CurrentDay(v.Calendar.Today(s.now()))
-	if me == nil {
+	if mine == nil {
 		return textReply(true, "You have no check-ins in “%s” yet. Today is day %d of %d: /done checks you in.", v.Name, cur, v.Track.Len()), nil
 	}
-	var mine Standing
-	for _, st := range standings {
-		if st.MemberID == me.ID {
-			mine = st
-		}
-	}
-	all, err := s.store.CheckIns(ctx, v.ID)
-	if err != nil {
-		return Reply{}, fmt.Errorf("progress: cohort %d: %w", v.ID, err)
-	}
-	p := ComputeProgress(memberCheckIns(all, me.ID), cur)
+	p := ComputeProgress(memberCheckIns(all, mine.MemberID), cur)
 	var missing []string
 	for d := 1; d <= cur; d++ {
 		if !p.Done[d] {
@@ -401,26 +402,7 @@ func (s *Service) leaderboard(ctx context.Context, req Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Ephemeral: true, Messages: []Message{LeaderboardMessage(v, standings, LeaderboardTop, req.User)}}, nil
-}
-
-// LeaderboardMessage renders the top n, plus the asking member's row when it is below.
-func LeaderboardMessage(v CohortView, standings []Standing, n int, asker UserRef) Message {
-	m := Message{Title: fmt.Sprintf("🏆 Leaderboard — %s", v.Name)}
-	if len(standings) == 0 {
-		m.Sections = append(m.Sections, Section{Text: "No check-ins yet. Be the first: /done"})
-		return m
-	}
-	var lines []string
-	for i, st := range standings {
-		if i < n {
-			lines = append(lines, standingLine(st))
-		} else if st.UserID == asker.ID {
-			lines = append(lines, "…", standingLine(st))
-		}
-	}
-	m.Sections = append(m.Sections, Section{Text: strings.Join(lines, "\n")})
-	return m
+	return Reply{Ephemeral: true, Messages: []Message{LeaderboardMessage(v, standings, nil, LeaderboardTop, req.User.ID)}}, nil
 }
 
 func standingLine(st Standing) string {
