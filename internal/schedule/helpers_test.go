@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"cohortbot/internal/clocktest"
 	"cohortbot/internal/curriculum"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/schedule"
@@ -18,15 +19,6 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 func at(t testing.TB, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339, s)
@@ -111,7 +103,7 @@ func loadTrack(t testing.TB) *study.Track {
 // env is one bot process: store connection, service, scheduler and a shared platform.
 type env struct {
 	t     testing.TB
-	clock *clock
+	clock *clocktest.Clock
 	store *store.Store
 	svc   *study.Service
 	sched *schedule.Scheduler
@@ -122,13 +114,13 @@ var room = study.ChannelRef{Platform: "fake", Workspace: "w", Channel: "room"}
 
 func newEnv(t testing.TB, d store.Dialect, now time.Time) *env {
 	t.Helper()
-	clk := &clock{now: now}
+	clk := clocktest.New(now)
 	st := storetest.MustOpen(t, d, clk.Now)
 	return process(t, st, clk, newPlatform())
 }
 
 // process wires a scheduler over an existing store, as a second bot process would.
-func process(t testing.TB, st *store.Store, clk *clock, plat *platform) *env {
+func process(t testing.TB, st *store.Store, clk *clocktest.Clock, plat *platform) *env {
 	svc := study.NewService(st, clk.Now, loadTrack(t))
 	sched := schedule.New(schedule.Config{Outbox: st, Service: svc, Poster: study.Posters{"fake": plat}, Now: clk.Now, SendTimeout: 200 * time.Millisecond})
 	svc.Publisher, svc.CheckCron, svc.StatusExtras = sched, schedule.CheckCron, sched.StatusLines

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"cohortbot/internal/clocktest"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
@@ -16,14 +15,6 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// testClock is a settable clock for one test.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // miniTrack is a 10-day track in two phases, enough to exercise the commands.
 func miniTrack() *study.Track {
@@ -43,7 +34,7 @@ func miniTrack() *study.Track {
 type env struct {
 	svc   *study.Service
 	store *store.Store
-	clock *testClock
+	clock *clocktest.Clock
 }
 
 var (
@@ -55,7 +46,7 @@ var (
 
 func newEnv(t *testing.T, d store.Dialect, now string) *env {
 	t.Helper()
-	clk := &testClock{now: utc(t, now)}
+	clk := clocktest.New(utc(t, now))
 	st := storetest.MustOpen(t, d, clk.Now)
 	return &env{svc: study.NewService(st, clk.Now, miniTrack()), store: st, clock: clk}
 }

@@ -1,0 +1,34 @@
+// Package clocktest is a settable clock for tests: schedules run simulated weeks in
+// milliseconds instead of sleeping.
+package clocktest
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock is safe for concurrent use; pass its Now wherever a func() time.Time is injected.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func New(t time.Time) *Clock { return &Clock{now: t} }
+
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
