@@ -15,7 +15,6 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-
 // miniTrack is a 10-day track in two phases, enough to exercise the commands.
 func miniTrack() *study.Track {
 	t := &study.Track{ID: "mini", Title: "Mini"}
