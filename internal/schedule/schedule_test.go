@@ -536,3 +536,51 @@ func TestShutdownFinishesInFlightDelivery(t *testing.T) {
 		t.Errorf("after shutdown: %+v", ps)
 	}
 }
+
+// TestLinkedChannelsShareOneCohort: a second channel (another platform) linked with the
+// code from /cohort status gets the same cards, and both see one leaderboard.
+func TestLinkedChannelsShareOneCohort(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+		e := newEnv(t, d, at(t, "2027-01-04T08:00:00Z"))
+		e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
+		status := e.mustDo("org", true, "/cohort status")
+		i := strings.Index(status, "/cohort link code:")
+		if i < 0 {
+			t.Fatalf("status shows no link code:\n%s", status)
+		}
+		code := strings.Fields(status[i+len("/cohort link code:"):])[0]
+		slack := study.ChannelRef{Platform: "fake2", Workspace: "T1", Channel: "C1"}
+		other := newPlatform()
+		e.sched = schedule.New(schedule.Config{Outbox: e.store, Service: e.svc, Poster: study.Posters{"fake": e.plat, "fake2": other}, Now: e.clock.Now})
+		link := func(ch study.ChannelRef, organizer bool, text string) error {
+			_, err := e.svc.Handle(context.Background(), study.Request{Channel: ch, Organizer: organizer, User: study.UserRef{Platform: ch.Platform, ID: "u"}, Command: "cohort", Sub: "link", Text: text})
+			return err
+		}
+		if err := link(slack, true, "code:NOPE1234"); study.ErrorMessage(err) != "no cohort has link code NOPE1234: copy it from /cohort status" {
+			t.Errorf("bad code: %v", err)
+		}
+		if err := link(slack, false, "code:"+code); study.ErrorCode(err) != study.EFORBIDDEN {
+			t.Errorf("member linking: %v", err)
+		}
+		if err := link(slack, true, "code:"+strings.ToLower(code)); err != nil {
+			t.Fatalf("link: %v", err)
+		}
+		if err := link(room, true, "code:"+code); study.ErrorCode(err) != study.ECONFLICT {
+			t.Errorf("linking a channel that runs a cohort: %v", err)
+		}
+		e.runUntil(at(t, "2027-01-04T10:00:00Z"))
+		if a, b := e.plat.kinds()[study.KindDay], other.kinds()[study.KindDay]; a != 1 || b != 1 {
+			t.Errorf("cards: first channel %d, linked channel %d; want 1 each", a, b)
+		}
+		// A check-in in either channel counts in the one leaderboard.
+		if _, err := e.svc.CheckIn(context.Background(), study.CheckInRequest{Channel: slack, User: study.UserRef{Platform: "fake2", Workspace: "T1", ID: "U9", Name: "sam"}, Source: study.SourceButton}); err != nil {
+			t.Fatal(err)
+		}
+		e.mustDo("ada", false, "/done")
+		board := e.mustDo("ada", false, "/leaderboard")
+		if !strings.Contains(board, "sam — 1 day done") || !strings.Contains(board, "ada — 1 day done") {
+			t.Errorf("shared leaderboard:\n%s", board)
+		}
+	})
+}

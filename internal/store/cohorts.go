@@ -17,9 +17,8 @@ func (s *Store) CreateCohort(ctx context.Context, c *study.Cohort, ch study.Chan
 			return wrap(err, "create cohort %q", c.Name)
 		}
 		c.ID = row.ID
-		bind := channelRow{CohortID: row.ID, Platform: ch.Platform, WorkspaceID: ch.Workspace, ChannelID: ch.Channel, CreatedAt: s.now().UTC()}
-		if err := tx.Create(&bind).Error; err != nil {
-			return wrap(err, "bind cohort %d to %s channel %s", row.ID, ch.Platform, ch.Channel)
+		if err := s.bind(tx, row.ID, ch); err != nil {
+			return err
 		}
 		if ex := toExceptionRows(c); len(ex) > 0 {
 			if err := tx.Create(&ex).Error; err != nil {
@@ -86,7 +85,7 @@ func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
 		// so a changed time, zone, cadence or pause takes effect without a restart.
 		row.NextDueAt = nil
 		res := tx.Model(&cohortRow{ID: c.ID}).
-			Select("name", "track", "start_date", "timezone", "post_time", "cadence", "leaderboard_cron", "recap_cron", "reminder_time", "next_due_at", "updated_at").
+			Select("name", "track", "start_date", "timezone", "post_time", "cadence", "leaderboard_cron", "recap_cron", "reminder_time", "link_code", "next_due_at", "updated_at").
 			Updates(&row)
 		if res.Error != nil {
 			return wrap(res.Error, "update cohort %d", c.ID)
@@ -210,4 +209,21 @@ func (s *Store) SetChannelSetting(ctx context.Context, ch study.ChannelRef, key,
 		DoUpdates: clause.AssignmentColumns([]string{"value"}),
 	}).Create(&row).Error
 	return wrap(err, "save setting %s", key)
+}
+
+func (s *Store) bind(db *gorm.DB, cohortID int64, ch study.ChannelRef) error {
+	row := channelRow{CohortID: cohortID, Platform: ch.Platform, WorkspaceID: ch.Workspace, ChannelID: ch.Channel, CreatedAt: s.now().UTC()}
+	return wrap(db.Create(&row).Error, "bind cohort %d to %s channel %s", cohortID, ch.Platform, ch.Channel)
+}
+
+func (s *Store) BindChannel(ctx context.Context, cohortID int64, ch study.ChannelRef) error {
+	return s.bind(s.db.WithContext(ctx), cohortID, ch)
+}
+
+func (s *Store) CohortByLinkCode(ctx context.Context, code string) (*study.Cohort, error) {
+	var row cohortRow
+	if err := s.db.WithContext(ctx).Select("id").Where("link_code = ? AND link_code <> ''", code).Take(&row).Error; err != nil {
+		return nil, wrap(err, "link code")
+	}
+	return s.Cohort(ctx, row.ID)
 }

@@ -24,6 +24,7 @@ type cohortRow struct {
 	ReminderTime     string
 	ScheduledThrough *time.Time
 	NextDueAt        *time.Time
+	LinkCode         string
 }
 
 func (cohortRow) TableName() string { return "cohorts" }
@@ -109,7 +110,7 @@ func toCohortRow(c *study.Cohort) cohortRow {
 	return cohortRow{
 		ID: c.ID, Name: c.Name, Track: c.Track, StartDate: c.Start.String(), Timezone: c.TZ,
 		PostTime: c.PostAt.String(), Cadence: string(c.Cadence), CreatedAt: c.CreatedAt.UTC(),
-		LeaderboardCron: c.LeaderboardCron, RecapCron: c.RecapCron, ReminderTime: c.ReminderAt,
+		LeaderboardCron: c.LeaderboardCron, RecapCron: c.RecapCron, ReminderTime: c.ReminderAt, LinkCode: c.LinkCode,
 	}
 }
 
@@ -128,7 +129,7 @@ func toExceptionRows(c *study.Cohort) []exceptionRow {
 // failure here means the row was edited by hand: report it rather than guess.
 func fromRows(r cohortRow, ex []exceptionRow) (*study.Cohort, error) {
 	c := &study.Cohort{ID: r.ID, Name: r.Name, Track: r.Track, TZ: r.Timezone, Cadence: study.Cadence(r.Cadence), CreatedAt: r.CreatedAt,
-		LeaderboardCron: r.LeaderboardCron, RecapCron: r.RecapCron, ReminderAt: r.ReminderTime}
+		LeaderboardCron: r.LeaderboardCron, RecapCron: r.RecapCron, ReminderAt: r.ReminderTime, LinkCode: r.LinkCode}
 	var err error
 	if c.Start, err = study.ParseDate(r.StartDate); err != nil {
 		return nil, err

@@ -2,6 +2,8 @@ package study
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,18 +15,21 @@ const maxName = 80
 
 func (s *Service) cohort(ctx context.Context, req Request) (Reply, error) {
 	sub := req.Sub
-	known := map[string]bool{"setup": true, "status": true, "pause": true, "resume": true, "skip": true, "set": true, "preview": true, "post": true}
+	known := map[string]bool{"setup": true, "status": true, "pause": true, "resume": true, "skip": true, "set": true, "preview": true, "post": true, "link": true}
 	if sub == "" || sub == "help" {
 		return s.help(Request{Organizer: true}), nil
 	}
 	if !known[sub] {
-		return Reply{}, Errorf(EINVALID, "unknown /cohort command %q: use setup, status, pause, resume, skip, set, preview or post", sub)
+		return Reply{}, Errorf(EINVALID, "unknown /cohort command %q: use setup, status, pause, resume, skip, set, preview, post or link", sub)
 	}
 	if !req.Organizer {
 		return Reply{}, Errorf(EFORBIDDEN, "Only organizers can use /cohort %s.", sub)
 	}
-	if sub == "setup" {
+	switch sub {
+	case "setup":
 		return s.setup(ctx, req)
+	case "link":
+		return s.link(ctx, req)
 	}
 	v, err := s.cohortFor(ctx, req.Channel)
 	if err != nil {
@@ -62,7 +67,7 @@ func (s *Service) setup(ctx context.Context, req Request) (Reply, error) {
 		}
 	}
 	c := &Cohort{Name: a.Get("name"), Track: s.defaultTrack, Cadence: Daily, CreatedAt: s.now(),
-		LeaderboardCron: DefaultLeaderboardCron, RecapCron: DefaultRecapCron}
+		LeaderboardCron: DefaultLeaderboardCron, RecapCron: DefaultRecapCron, LinkCode: newLinkCode()}
 	if c.Start, err = ParseDate(a.Get("start")); err != nil {
 		return Reply{}, err
 	}
@@ -161,6 +166,9 @@ func (s *Service) status(ctx context.Context, v CohortView) (Reply, error) {
 		lines = append(lines, "Projected end: unknown while paused open-ended")
 	}
 	lines = append(lines, fmt.Sprintf("Members: %d", len(members)))
+	if v.LinkCode != "" {
+		lines = append(lines, "Post to another channel too (Discord or Slack): run /cohort link code:"+v.LinkCode+" there")
+	}
 	if len(v.Pauses) > 0 {
 		var ps []string
 		for _, p := range v.Pauses {
@@ -458,4 +466,44 @@ func (s *Service) postNow(ctx context.Context, req Request, v CohortView) (Reply
 		return Reply{}, err
 	}
 	return textReply(true, "%s", msg), nil
+}
+
+// newLinkCode is a short random code an organizer copies to another channel.
+func newLinkCode() string {
+	b := make([]byte, 5)
+	rand.Read(b)
+	return strings.ToUpper(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// link binds the channel it is typed in to the cohort whose status showed the code: one
+// curriculum, one leaderboard, cards posted to both channels.
+func (s *Service) link(ctx context.Context, req Request) (Reply, error) {
+	a, err := args(req, true, "code")
+	if err != nil {
+		return Reply{}, err
+	}
+	code := strings.ToUpper(a.Get("code"))
+	if code == "" && len(a.Positional) == 1 {
+		code = strings.ToUpper(a.Positional[0])
+	}
+	if code == "" {
+		return Reply{}, Errorf(EINVALID, "code is missing: /cohort link code:XXXXXXXX (shown by /cohort status in the cohort's channel)")
+	}
+	if existing, err := s.store.CohortByChannel(ctx, req.Channel); err == nil {
+		return Reply{}, Errorf(ECONFLICT, "This channel already runs “%s”.", existing.Name)
+	} else if ErrorCode(err) != ENOTFOUND {
+		return Reply{}, fmt.Errorf("link: %w", err)
+	}
+	c, err := s.store.CohortByLinkCode(ctx, code)
+	if ErrorCode(err) == ENOTFOUND {
+		return Reply{}, Errorf(ENOTFOUND, "no cohort has link code %s: copy it from /cohort status", code)
+	} else if err != nil {
+		return Reply{}, fmt.Errorf("link: %w", err)
+	}
+	if err := s.store.BindChannel(ctx, c.ID, req.Channel); ErrorCode(err) == ECONFLICT {
+		return Reply{}, Errorf(ECONFLICT, "This channel already has a cohort.")
+	} else if err != nil {
+		return Reply{}, fmt.Errorf("link cohort %d: %w", c.ID, err)
+	}
+	return textReply(false, "🔗 This channel now follows “%s”: same days, same leaderboard; cards are posted here too.", c.Name), nil
 }

@@ -38,6 +38,8 @@ type Cohort struct {
 	RecapCron       string
 	// ReminderAt is the local time of the daily reminder, "" when off.
 	ReminderAt string
+	// LinkCode lets an organizer bind another channel (on any platform) to this cohort.
+	LinkCode string
 }
 
 // Default schedules of a new cohort.
@@ -60,6 +62,10 @@ type Store interface {
 	// CreateCohort inserts c (setting c.ID) and binds it to ch; ECONFLICT if ch is bound.
 	CreateCohort(ctx context.Context, c *Cohort, ch ChannelRef) error
 	CohortByChannel(ctx context.Context, ch ChannelRef) (*Cohort, error)
+	// CohortByLinkCode finds the cohort a /cohort link code belongs to; ENOTFOUND if none.
+	CohortByLinkCode(ctx context.Context, code string) (*Cohort, error)
+	// BindChannel adds a channel to a cohort; ECONFLICT if the channel is bound.
+	BindChannel(ctx context.Context, cohortID int64, ch ChannelRef) error
 	Cohort(ctx context.Context, id int64) (*Cohort, error)
 	Cohorts(ctx context.Context) ([]Cohort, error)
 	// UpdateCohort saves settings, pauses and skips.

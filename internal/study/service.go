@@ -429,7 +429,10 @@ Reply in the day's thread or press ✅ Done on the card to check in too.`
 /cohort pause [from:YYYY-MM-DD] [until:YYYY-MM-DD] · /cohort resume
 /cohort skip date:YYYY-MM-DD
 /cohort set time:HH:MM | tz:Area/City | cadence:daily|weekdays | name:"…" | start:YYYY-MM-DD
-/cohort preview day:N`
+/cohort set leaderboard:"0 17 * * FRI"|off | recap:"0 18 * * SUN"|off | reminder:20:00|off
+/cohort preview day:N
+/cohort post today|leaderboard|recap
+/cohort link code:XXXXXXXX — follow this cohort from another channel (code from /cohort status)`
 	}
 	return textReply(true, "%s", text)
 }

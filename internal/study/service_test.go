@@ -188,7 +188,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"/cohort skip date:2027-01-09", true, room, study.ECONFLICT, "2027-01-09 is already not a study day (weekend)"},
 		{"/cohort skip date:2027-01-05", true, room, study.EINVALID, "2027-01-05 is in the past (today is 2027-01-06)"},
 		{"/cohort preview day:11", true, room, study.EINVALID, "day must be between 1 and 10, not 11"},
-		{"/cohort explode", true, room, study.EINVALID, `unknown /cohort command "explode": use setup, status, pause, resume, skip, set, preview or post`},
+		{"/cohort explode", true, room, study.EINVALID, `unknown /cohort command "explode": use setup, status, pause, resume, skip, set, preview, post or link`},
 		{"/done 4", false, room, study.EINVALID, "Day 4 has not been posted yet: today is day 3"},
 		{"/done 0", false, room, study.EINVALID, "day 0 does not exist: days start at 1"},
 		{"/done 11", false, room, study.EINVALID, "day must be between 1 and 10, not 11"},
