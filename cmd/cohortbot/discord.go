@@ -1,5 +1,27 @@
 package main
 
+import (
+	"cohortbot/adapters/discordbot"
+)
+
 // discordPlatform builds the Discord connection when DISCORD_TOKEN is set; nil otherwise.
-// (The Discord adapter replaces this.)
-func discordPlatform(a *app) (platform, error) { return nil, nil }
+func discordPlatform(a *app) (platform, error) {
+	d := a.cfg.Discord
+	if !d.Enabled() {
+		return nil, nil
+	}
+	b, err := discordbot.New(discordbot.Config{
+		Token:      d.Token.Reveal(),
+		GuildID:    d.GuildID,
+		APIURL:     d.APIURL,
+		ShardID:    d.ShardID,
+		ShardCount: d.ShardCount,
+		Service:    a.svc,
+		Settings:   a.store,
+		Log:        a.log,
+	})
+	if err != nil {
+		return nil, err // not a nil *Bot inside a non-nil platform
+	}
+	return b, nil
+}

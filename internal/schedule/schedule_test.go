@@ -365,7 +365,7 @@ func TestBackoffIsCappedAndJittered(t *testing.T) {
 	if d := schedule.Backoff(3, 0.5); d != 5*time.Second {
 		t.Errorf("attempt 3, jitter 0.5: %s, want 1s + 4s", d)
 	}
-	if d := schedule.Backoff(30, 0.999); d > 5*time.Minute+time.Second {
+	if d := schedule.Backoff(30, 0.999); d > 2*time.Minute+time.Second {
 		t.Errorf("backoff not capped: %s", d)
 	}
 }
@@ -583,4 +583,27 @@ func TestLinkedChannelsShareOneCohort(t *testing.T) {
 			t.Errorf("shared leaderboard:\n%s", board)
 		}
 	})
+}
+
+// TestDoneInAThreadChecksInThatDay: /done typed inside day 1's thread on day 2 catches up
+// day 1 (late), as a reply there would.
+func TestDoneInAThreadChecksInThatDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, store.SQLite, at(t, "2027-01-04T08:00:00Z"))
+	e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
+	e.runUntil(at(t, "2027-01-05T10:00:00Z"))
+	var thread string
+	for _, m := range e.plat.sent() {
+		if m.out.Kind == study.KindDay && strings.Contains(m.out.Messages[0].Title, "Day 1/93") {
+			thread = m.ref.ThreadID
+		}
+	}
+	r, err := e.svc.Handle(context.Background(), study.Request{Channel: room, Thread: thread, User: study.UserRef{Platform: "fake", ID: "ada", Name: "ada"}, Command: "done"})
+	if err != nil || !strings.Contains(study.PlainText(r.Messages[0]), "Day 1 — Backend basics, client–server, first API checked in (late") {
+		t.Errorf("/done in day 1's thread: %v %+v", err, r)
+	}
+	r, err = e.svc.Handle(context.Background(), study.Request{Channel: room, Thread: "not-a-day-thread", User: study.UserRef{Platform: "fake", ID: "bob", Name: "bob"}, Command: "done"})
+	if err != nil || !strings.Contains(study.PlainText(r.Messages[0]), "Day 2 —") {
+		t.Errorf("/done in another thread: %v", err)
+	}
 }

@@ -262,10 +262,12 @@ func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, atte
 	s.record(s.out.MarkRetry(ctx, p, s.now().Add(Backoff(attempts, rand.Float64())), reason))
 }
 
-// Backoff is the wait before attempt n+1: 2^n seconds capped at 5 minutes, scaled by
+// Backoff is the wait before attempt n+1: 2^n seconds capped at 2 minutes, scaled by
 // jitter in [0,1) so that many failing posts do not retry in lockstep (never below 1 s).
+// The cap keeps a resend after a timeout (which may have landed) inside the few minutes
+// in which Discord still recognises the nonce.
 func Backoff(n int, jitter float64) time.Duration {
-	max := 5 * time.Minute
+	max := 2 * time.Minute
 	d := time.Second << min(n, 10)
 	if d > max {
 		d = max

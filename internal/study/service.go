@@ -16,7 +16,10 @@ const MaxNote = 500
 // Request is a command from any platform, already stripped of platform details.
 type Request struct {
 	Channel ChannelRef
-	User    UserRef
+	// Thread is set when the command was typed inside a thread of Channel: /done there
+	// checks in for the thread's day.
+	Thread string
+	User   UserRef
 	// Organizer is decided by the adapter (platform permissions or an allow-list); the core
 	// only trusts it.
 	Organizer bool
@@ -209,7 +212,7 @@ func (s *Service) done(ctx context.Context, req Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	ci := CheckInRequest{Channel: req.Channel, User: req.User, Source: SourceCommand, Note: a.Get("note")}
+	ci := CheckInRequest{Channel: req.Channel, Thread: req.Thread, User: req.User, Source: SourceCommand, Note: a.Get("note")}
 	dayText := a.Get("day")
 	rest := a.Positional
 	if dayText == "" && len(rest) > 0 {
@@ -244,7 +247,9 @@ func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (Reply, error
 	}
 	if req.Day == 0 && req.Thread != "" {
 		day, err := s.store.DayOfThread(ctx, req.Channel, req.Thread)
-		if ErrorCode(err) == ENOTFOUND {
+		if ErrorCode(err) == ENOTFOUND && req.Source == SourceCommand {
+			day = 0 // /done in some other thread: today, as in the channel
+		} else if ErrorCode(err) == ENOTFOUND {
 			return Reply{}, Errorf(ENOTFOUND, "this thread is not a day's thread")
 		} else if err != nil {
 			return Reply{}, fmt.Errorf("check in: thread %s: %w", req.Thread, err)

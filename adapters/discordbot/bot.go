@@ -1,0 +1,384 @@
+// Package discordbot runs cohortbot on Discord with discordgo: slash commands and their
+// autocomplete, the daily card as embeds with a ✅ Done button and a thread, check-ins
+// from the button and from replies in a day's thread, and scheduled posts (the
+// study.Poster of the "discord" platform).
+//
+// Channels are study.ChannelRef{Platform: "discord", Workspace: guild id, Channel:
+// channel id}; a thread stands for its parent channel. Members are the guild's users. An
+// organizer is a member with Manage Server or Administrator, or with the role stored by
+// /cohort set organizer-role:@role (channel setting "organizer-role").
+//
+// The bot asks only for the Guilds and Guild Messages intents: thread replies are seen
+// as MESSAGE_CREATE events without their text (message content is privileged), which is
+// enough to check the author in.
+package discordbot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"cohortbot/internal/study"
+)
+
+// Platform is the ChannelRef.Platform of Discord channels.
+const Platform = "discord"
+
+// Defaults of Config's tuning fields.
+const (
+	DefaultDeferAfter    = 2 * time.Second
+	DefaultRateLimit     = 25 // requests per second, half of Discord's global 50
+	DefaultMaxInlineWait = 5 * time.Second
+)
+
+// Intents are the gateway intents the bot needs: guilds (channels, threads, roles) and
+// guild messages (replies in day threads). No privileged intent.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages
+
+// SettingOrganizerRole is the channel setting that names the organizer role's id.
+const SettingOrganizerRole = "organizer-role"
+
+// Service is the part of the core the bot talks to (*study.Service).
+type Service interface {
+	Handle(ctx context.Context, req study.Request) (study.Reply, error)
+	CheckIn(ctx context.Context, req study.CheckInRequest) (study.Reply, error)
+}
+
+// Settings keeps per-channel adapter settings (the store).
+type Settings interface {
+	ChannelSetting(ctx context.Context, ch study.ChannelRef, key string) (string, error)
+	SetChannelSetting(ctx context.Context, ch study.ChannelRef, key, value string) error
+}
+
+// Config wires a Bot.
+type Config struct {
+	// Token is the bot token, without the "Bot " prefix. It is never logged.
+	Token string
+	// GuildID registers the commands on this guild only (instant); "" registers them
+	// globally.
+	GuildID string
+	// APIURL is the REST base URL; "" or https://discord.com is Discord itself.
+	APIURL     string
+	ShardID    int
+	ShardCount int
+
+	Service  Service
+	Settings Settings
+	Log      *slog.Logger
+
+	// DeferAfter is how long an interaction waits for the core before it is deferred,
+	// counted from the interaction's creation (its id), so gateway lag counts too.
+	DeferAfter time.Duration
+	// RateLimit is our own global request rate (per second); Burst how many may go at once.
+	RateLimit float64
+	Burst     int
+	// MaxInlineWait: a 429 asking to wait at most this long is waited out in place;
+	// longer waits are returned (DeliveryError.RetryAfter for posts).
+	MaxInlineWait time.Duration
+	// Retries of idempotent requests after 5xx or network errors, with backoff starting
+	// at RetryBackoff.
+	Retries      int
+	RetryBackoff time.Duration
+}
+
+// LogValue keeps the token out of logs if a Config is ever logged.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("guild", c.GuildID), slog.String("api", c.APIURL),
+		slog.Int("shard", c.ShardID), slog.Int("shards", c.ShardCount), slog.String("token", "[redacted]"))
+}
+
+// Bot is the Discord connection: it implements cohortbot's platform (Name, Poster, Start,
+// Close) and study.Poster.
+type Bot struct {
+	cfg Config
+	log *slog.Logger
+	s   *discordgo.Session
+	svc Service
+	set Settings
+
+	zones *zoneList
+
+	mu      sync.Mutex
+	appID   string
+	botID   string
+	closing bool
+	ctx     context.Context // handlers' context: ends at Close
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // in-flight event handlers
+
+	chans *channelCache
+}
+
+// New checks cfg and prepares the session; Start connects.
+func New(cfg Config) (*Bot, error) {
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, errors.New("discord: no bot token")
+	}
+	if cfg.Service == nil || cfg.Settings == nil {
+		return nil, errors.New("discord: Service and Settings are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ShardCount < 1 {
+		cfg.ShardCount = 1
+	}
+	if cfg.ShardID < 0 || cfg.ShardID >= cfg.ShardCount {
+		return nil, fmt.Errorf("discord: shard %d is outside 0..%d", cfg.ShardID, cfg.ShardCount-1)
+	}
+	if cfg.DeferAfter <= 0 {
+		cfg.DeferAfter = DefaultDeferAfter
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 5
+	}
+	if cfg.MaxInlineWait <= 0 {
+		cfg.MaxInlineWait = DefaultMaxInlineWait
+	}
+	if cfg.Retries <= 0 {
+		cfg.Retries = 2
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = 250 * time.Millisecond
+	}
+	tr, err := newTransport(cfg.APIURL, cfg.RateLimit, cfg.Burst)
+	if err != nil {
+		return nil, err
+	}
+	s, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: new session: %w", err)
+	}
+	s.Client = &http.Client{Timeout: 20 * time.Second, Transport: tr}
+	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second}
+	s.Identify.Intents = Intents
+	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
+	s.LogLevel = discordgo.LogError // never LogDebug: it prints the IDENTIFY payload
+	s.MaxRestRetries = 1
+	// The state cache keeps channels and threads (to find a thread's parent); nothing
+	// else is needed.
+	s.StateEnabled = true
+	s.State.TrackEmojis, s.State.TrackMembers, s.State.TrackRoles = false, false, false
+	s.State.TrackVoice, s.State.TrackPresences, s.State.TrackThreadMembers = false, false, false
+	s.State.TrackChannels, s.State.TrackThreads = true, true
+
+	b := &Bot{cfg: cfg, log: cfg.Log.With("platform", Platform), s: s, svc: cfg.Service, set: cfg.Settings,
+		zones: loadZones(), chans: newChannelCache(10000)}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	s.AddHandler(b.onEvent)
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.log.Info("discord gateway resumed") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { b.log.Info("discord gateway disconnected") })
+	return b, nil
+}
+
+// Name is the platform's name in ChannelRefs.
+func (b *Bot) Name() string { return Platform }
+
+// Poster returns the bot: it posts scheduled messages.
+func (b *Bot) Poster() study.Poster { return b }
+
+// Start connects to the gateway, learns the application id and registers the commands.
+// Handlers keep running until Close.
+func (b *Bot) Start(ctx context.Context) error {
+	b.mu.Lock()
+	b.cancel()
+	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	b.mu.Unlock()
+	if err := b.s.Open(); err != nil {
+		return fmt.Errorf("discord: connect to the gateway: %w", redactErr(err, b.cfg.Token))
+	}
+	b.s.State.RLock()
+	appID, botID := "", ""
+	if r := b.s.State.Ready; r.Application != nil {
+		appID = r.Application.ID
+	}
+	if b.s.State.User != nil {
+		botID = b.s.State.User.ID
+	}
+	b.s.State.RUnlock()
+	b.mu.Lock()
+	b.appID, b.botID = appID, botID
+	b.mu.Unlock()
+	if appID == "" {
+		b.s.Close()
+		return errors.New("discord: READY carried no application id")
+	}
+	b.log.Info("discord gateway connected", "application", appID, "shard", b.cfg.ShardID, "shards", b.cfg.ShardCount)
+	// Commands are registered by shard 0 only: one bulk overwrite per deployment.
+	if b.cfg.ShardID == 0 {
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := b.RegisterCommands(rctx); err != nil {
+			b.s.Close()
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops taking events, lets in-flight handlers finish (briefly) and disconnects.
+func (b *Bot) Close() error {
+	b.mu.Lock()
+	b.closing = true
+	b.mu.Unlock()
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		b.log.Warn("discord: handlers still running at shutdown")
+	}
+	b.mu.Lock()
+	cancel := b.cancel
+	b.mu.Unlock()
+	cancel()
+	return b.s.Close()
+}
+
+// ids returns the application's and the bot user's ids (known after READY).
+func (b *Bot) ids() (appID, botID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.appID, b.botID
+}
+
+// handlerCtx is the context event handlers work under.
+func (b *Bot) handlerCtx() context.Context {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ctx
+}
+
+// track registers an in-flight handler; false once closing.
+func (b *Bot) track() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing {
+		return false
+	}
+	b.wg.Add(1)
+	return true
+}
+
+// onEvent routes gateway dispatches. discordgo runs each in its own goroutine.
+func (b *Bot) onEvent(_ *discordgo.Session, e *discordgo.Event) {
+	switch ev := e.Struct.(type) {
+	case *discordgo.InteractionCreate:
+		if ev.Interaction != nil {
+			b.onInteraction(ev.Interaction, e.RawData)
+		}
+	case *discordgo.MessageCreate:
+		if ev.Message != nil {
+			b.onMessage(ev.Message)
+		}
+	case *discordgo.ThreadCreate:
+		if ev.Channel != nil {
+			b.chans.put(ev.ID, channelInfo{thread: true, parent: ev.ParentID})
+		}
+	}
+}
+
+// redactErr removes the token from an error's text, in case a library echoed it.
+func redactErr(err error, token string) error {
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), token, "[redacted]"))
+}
+
+// channelInfo is what the bot needs to know about a channel: whether it is a thread, and
+// its parent (the cohort's channel).
+type channelInfo struct {
+	thread bool
+	parent string
+}
+
+// channelCache remembers channelInfo by id, bounded.
+type channelCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]channelInfo
+}
+
+func newChannelCache(max int) *channelCache {
+	return &channelCache{max: max, m: map[string]channelInfo{}}
+}
+
+func (c *channelCache) get(id string) (channelInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i, ok := c.m[id]
+	return i, ok
+}
+
+func (c *channelCache) put(id string, i channelInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[id] = i
+}
+
+// channel finds out whether id is a thread and its parent: cache, then the gateway's
+// state, then GET /channels/{id}.
+func (b *Bot) channel(ctx context.Context, id string) (channelInfo, error) {
+	if i, ok := b.chans.get(id); ok {
+		return i, nil
+	}
+	if c, err := b.s.State.Channel(id); err == nil {
+		i := channelInfo{thread: c.IsThread(), parent: c.ParentID}
+		b.chans.put(id, i)
+		return i, nil
+	}
+	var c struct {
+		Type     discordgo.ChannelType `json:"type"`
+		ParentID string                `json:"parent_id"`
+	}
+	err := b.call(ctx, "GET /channels/{channel}", http.MethodGet, discordgo.EndpointChannel(id), nil, &c, callOpts{idempotent: true, bucket: discordgo.EndpointChannel("")})
+	var ae *APIError
+	if errors.As(err, &ae) && (ae.Code == codeUnknownChannel || ae.Code == codeMissingAccess) {
+		b.chans.put(id, channelInfo{})
+		return channelInfo{}, nil
+	}
+	if err != nil {
+		return channelInfo{}, err
+	}
+	i := channelInfo{thread: isThreadType(c.Type), parent: c.ParentID}
+	b.chans.put(id, i)
+	return i, nil
+}
+
+func isThreadType(t discordgo.ChannelType) bool {
+	return t == discordgo.ChannelTypeGuildPublicThread || t == discordgo.ChannelTypeGuildPrivateThread || t == discordgo.ChannelTypeGuildNewsThread
+}
+
+// rawChannel is the partial channel Discord includes in interaction payloads (discordgo
+// v0.29 does not decode it).
+type rawChannel struct {
+	Channel *struct {
+		ID       string                `json:"id"`
+		Type     discordgo.ChannelType `json:"type"`
+		ParentID string                `json:"parent_id"`
+	} `json:"channel"`
+}
+
+func parseRawChannel(raw json.RawMessage) (channelInfo, bool) {
+	var rc rawChannel
+	if json.Unmarshal(raw, &rc) != nil || rc.Channel == nil {
+		return channelInfo{}, false
+	}
+	return channelInfo{thread: isThreadType(rc.Channel.Type), parent: rc.Channel.ParentID}, true
+}
