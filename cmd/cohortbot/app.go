@@ -12,6 +12,9 @@ import (
 	"cohortbot/content"
 	"cohortbot/internal/config"
 	"cohortbot/internal/curriculum"
+	"cohortbot/internal/logging"
+	"cohortbot/internal/metrics"
+	"cohortbot/internal/opshttp"
 	"cohortbot/internal/store"
 	"cohortbot/internal/study"
 )
@@ -26,6 +29,13 @@ type app struct {
 	// mux is the bot's HTTP listener (COHORTBOT_HTTP_ADDR): platforms that receive webhooks
 	// (Slack's HTTP mode) and the operations endpoints register here.
 	mux *http.ServeMux
+	// commands is the core as adapters should call it: each command and check-in gets a
+	// request id on its context and one log line.
+	commands *commandLog
+
+	// Set by instrument (run only).
+	metrics *metrics.Metrics
+	probes  *opshttp.Probes
 }
 
 // openApp builds the constructor chain every subcommand that touches data shares.
@@ -49,25 +59,35 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, now func(
 		}
 	}
 	log.Info("store ready", "dialect", st.Dialect(), "track", src.Track.ID, "days", src.Track.Len())
-	return &app{cfg: cfg, log: log, store: st, svc: study.NewService(st, now, src.Track), now: now, mux: http.NewServeMux()}, nil
+	svc := study.NewService(st, now, src.Track)
+	return &app{cfg: cfg, log: log, store: st, svc: svc, now: now, mux: http.NewServeMux(),
+		commands: &commandLog{svc: svc, log: log}}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }
 
-func newLogger(w io.Writer, level slog.Level, text bool) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	if text {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+// instrument wires metrics into the core and readiness checks over the store; the
+// scheduler and the platforms are added by their callers.
+func (a *app) instrument() {
+	a.metrics = metrics.New(version, a.log)
+	a.metrics.WatchOutbox(a.store.OutboxDepth)
+	a.svc.Observer = a.metrics
+	a.probes = opshttp.New(a.log, storeChecks(a.store)...)
 }
 
-// isTerminal reports whether r is an interactive terminal (to show a prompt).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
+// logOptions picks the log format: text in console mode or on a terminal, JSON otherwise
+// (what log collectors parse); secrets are redacted from every line.
+func logOptions(cfg config.Config, console bool, stderr io.Writer) logging.Options {
+	return logging.Options{Level: cfg.LogLevel, JSON: !console && !isTerminal(stderr), Redact: cfg.Redactor().String}
+}
+
+// isTerminal reports whether f is an interactive terminal (to show a prompt, or to log
+// text rather than JSON).
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
 	if !ok {
 		return false
 	}
-	st, err := f.Stat()
+	st, err := file.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

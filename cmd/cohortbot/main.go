@@ -1,9 +1,10 @@
 // Command cohortbot runs study cohorts on Discord, Slack or the console.
 //
-//	cohortbot [run]            start the bot (console mode when no platform is configured)
+//	cohortbot [run] [--check-config]   start the bot (console mode when no platform is configured)
 //	cohortbot migrate [up|down|status]
 //	cohortbot curriculum validate [--allow-stubs] [DIR] | show [--day N] [--json]
-//	cohortbot cohort list
+//	cohortbot cohort list | show ID | export ID [--format json|csv] [--table members|days|checkins]
+//	cohortbot healthcheck [--path /healthz]
 //	cohortbot version
 package main
 
@@ -24,10 +25,13 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, stop := signalContext(context.Background(), func(code int) {
+		fmt.Fprintln(os.Stderr, "cohortbot: second signal: exiting now")
+		os.Exit(code)
+	})
 	env := environ{get: os.Getenv}
 	err := dispatch(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, env)
+	stop()
 	var exit exitError
 	switch {
 	case errors.As(err, &exit):
@@ -35,6 +39,37 @@ func main() {
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "cohortbot:", err)
 		os.Exit(1)
+	}
+}
+
+// signalContext returns a context that the first SIGTERM or SIGINT cancels (a graceful
+// shutdown); a second signal calls exit with 128+signal at once. stop stops listening.
+func signalContext(parent context.Context, exit func(code int)) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 2)
+	stopped := make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-stopped:
+			return
+		}
+		select {
+		case s := <-sigs:
+			code := 1
+			if n, ok := s.(syscall.Signal); ok {
+				code = 128 + int(n)
+			}
+			exit(code)
+		case <-stopped:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(stopped)
+		cancel()
 	}
 }
 
@@ -48,7 +83,13 @@ type stdio struct {
 	out, err io.Writer
 }
 
-type environ struct{ get func(string) string }
+// environ is what a command takes from its surroundings.
+type environ struct {
+	get func(string) string
+	// platforms, when not nil, replaces the platforms the configuration enables: tests run
+	// the real wiring with fake platforms through it.
+	platforms []platformBuilder
+}
 
 func dispatch(ctx context.Context, args []string, io stdio, env environ) error {
 	cmd := "run"
@@ -64,6 +105,8 @@ func dispatch(ctx context.Context, args []string, io stdio, env environ) error {
 		return curriculumCmd(args, io)
 	case "cohort":
 		return cohortCmd(ctx, args, io, env)
+	case "healthcheck":
+		return healthcheckCmd(ctx, args, io, env)
 	case "version":
 		fmt.Fprintln(io.out, "cohortbot", version)
 		return nil
@@ -75,10 +118,13 @@ func dispatch(ctx context.Context, args []string, io stdio, env environ) error {
 }
 
 const usage = `usage:
-  cohortbot [run]                                   start the bot (console when no platform is configured)
+  cohortbot [run] [--check-config]                  start the bot (console when no platform is configured)
   cohortbot migrate [up|down|status]                apply database migrations
   cohortbot curriculum validate [--allow-stubs] [DIR]   check a track directory
   cohortbot curriculum show [--day N] [--json]      print the shipped track or one card
   cohortbot cohort list                             list cohorts
+  cohortbot cohort show ID                          a cohort's members, streaks and check-ins per day
+  cohortbot cohort export ID [--format json|csv] [--table members|days|checkins]
+  cohortbot healthcheck [--path /healthz]           GET the running bot's /healthz (Docker HEALTHCHECK)
   cohortbot version
 `

@@ -5,33 +5,51 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"cohortbot/adapters/console"
 	"cohortbot/internal/config"
+	"cohortbot/internal/logging"
+	"cohortbot/internal/opshttp"
 	"cohortbot/internal/schedule"
+	"cohortbot/internal/store"
 	"cohortbot/internal/study"
 )
 
-func runCmd(ctx context.Context, args []string, io stdio, env environ) error {
+// platformBuilder makes one platform's connection from the app, or nil when the
+// configuration does not enable it.
+type platformBuilder func(*app) (platform, error)
+
+func runCmd(ctx context.Context, args []string, io stdio, env environ) (err error) {
 	fl := flag.NewFlagSet("run", flag.ContinueOnError)
 	fl.SetOutput(io.err)
-	checkOnly := fl.Bool("check-config", false, "validate the configuration and exit")
+	checkOnly := fl.Bool("check-config", false, "validate the configuration, report every problem and exit")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	cfg, err := config.Load(env.get)
+	// Whatever goes wrong from here on, the error printed never holds a secret.
+	defer func(r *config.Redactor) { err = r.Error(err) }(cfg.Redactor())
 	if err != nil {
 		return err
 	}
 	if *checkOnly {
 		fmt.Fprintln(io.out, "configuration ok")
+		for _, l := range cfg.Summary() {
+			fmt.Fprintln(io.out, "  "+l)
+		}
 		return nil
 	}
-	consoleMode := !cfg.Discord.Enabled() && !cfg.Slack.Enabled()
-	log := newLogger(io.err, cfg.LogLevel, consoleMode)
+	builders := env.platforms
+	consoleMode := builders == nil && len(cfg.Platforms()) == 0
+	if builders == nil {
+		builders = []platformBuilder{discordPlatform, slackPlatform}
+	}
+	log := logging.New(io.err, logOptions(cfg, consoleMode, io.err))
 	now := time.Now
 	var sim *schedule.SimClock
 	if consoleMode {
@@ -42,22 +60,37 @@ func runCmd(ctx context.Context, args []string, io stdio, env environ) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer func() {
+		if cerr := a.Close(); cerr != nil {
+			log.Error("close the database", "err", cerr)
+		}
+		log.Info("stopped")
+	}()
 	if consoleMode {
 		return runConsole(ctx, a, sim, io, env)
 	}
-	return runPlatforms(ctx, a)
+	return runPlatforms(ctx, a, builders)
 }
 
 // runConsole serves the terminal: the console is both the command line and the channel
 // that scheduled posts go to. A simulated clock (/clock) lets a newcomer watch a week of
-// posts in seconds; the scheduler follows it.
+// posts in seconds; the scheduler follows it. The HTTP listener runs only when
+// COHORTBOT_HTTP_ADDR is set.
 func runConsole(ctx context.Context, a *app, sim *schedule.SimClock, io stdio, env environ) error {
 	name := env.get("USER")
 	if name == "" {
 		name = "you"
 	}
 	con := console.New(a.svc, io.out, a.log, name, isTerminal(io.in))
+	if a.cfg.HTTPAddrSet {
+		a.instrument()
+		a.metrics.Platform(console.Channel.Platform)
+		srv, _, err := a.serveHTTP()
+		if err != nil {
+			return err
+		}
+		defer func() { shutdownHTTP(a, srv, time.Now().Add(a.cfg.ShutdownTimeout)) }()
+	}
 	sched := newScheduler(a, study.Posters{console.Channel.Platform: con})
 	con.OnClock = func(ctx context.Context, d time.Duration, reset bool) (time.Time, error) {
 		return sched.Advance(ctx, sim, d, reset)
@@ -73,10 +106,14 @@ func runConsole(ctx context.Context, a *app, sim *schedule.SimClock, io stdio, e
 	return err
 }
 
-// runPlatforms connects every configured platform and runs the scheduler until ctx ends.
-func runPlatforms(ctx context.Context, a *app) error {
+// runPlatforms connects every configured platform, serves the HTTP listener and runs the
+// scheduler until ctx ends (SIGTERM/SIGINT), then shuts down gracefully within
+// COHORTBOT_SHUTDOWN_TIMEOUT: readiness turns 503, the scheduler stops ticking and
+// finishes in-flight deliveries, the HTTP server finishes its requests, the platforms
+// close; the caller closes the database.
+func runPlatforms(ctx context.Context, a *app, builders []platformBuilder) error {
 	var platforms []platform
-	for _, build := range []func(*app) (platform, error){discordPlatform, slackPlatform} {
+	for _, build := range builders {
 		p, err := build(a)
 		if err != nil {
 			return err
@@ -85,38 +122,179 @@ func runPlatforms(ctx context.Context, a *app) error {
 			platforms = append(platforms, p)
 		}
 	}
+	if len(platforms) == 0 {
+		return fmt.Errorf("no platform to run: %v is configured but this build has no adapter for it", a.cfg.Platforms())
+	}
+	a.instrument()
 	posters := study.Posters{}
-	for _, p := range platforms {
+	started := make([]atomic.Bool, len(platforms))
+	for i, p := range platforms {
+		a.metrics.Platform(p.Name())
+		if r, ok := p.(interface{ Reconnects() uint64 }); ok {
+			a.metrics.WatchReconnects(p.Name(), r.Reconnects)
+		}
+		a.probes.Add(platformCheck(p, &started[i]))
+		posters[p.Name()] = tracedPoster{platform: p.Name(), next: p.Poster(), log: a.log}
+	}
+	srv, srvErr, err := a.serveHTTP()
+	if err != nil {
+		return err
+	}
+
+	// Built before the platforms start: their first /cohort post needs the publisher.
+	sched := newScheduler(a, posters)
+	sd := &shutdown{a: a, srv: srv}
+	for i, p := range platforms {
 		if err := p.Start(ctx); err != nil {
+			sd.run()
 			return fmt.Errorf("start %s: %w", p.Name(), err)
 		}
-		defer p.Close()
-		posters[p.Name()] = p.Poster()
+		started[i].Store(true)
+		sd.platforms = append(sd.platforms, p)
 		a.log.Info("platform connected", "platform", p.Name())
 	}
 
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- sched.Run(schedCtx) }()
+	sd.stopSched, sd.schedDone = stopSched, schedDone
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	case err := <-schedDone:
+		sd.schedDone = nil
+		if err != nil {
+			runErr = fmt.Errorf("scheduler stopped: %w", err)
+		}
+	case err := <-srvErr:
+		runErr = fmt.Errorf("http listener: %w", err)
+	}
+	sd.run()
+	return runErr
+}
+
+// shutdown stops what runPlatforms started, in order, all within one deadline.
+type shutdown struct {
+	a         *app
+	srv       *http.Server
+	platforms []platform // started ones
+	stopSched context.CancelFunc
+	schedDone <-chan error
+}
+
+func (s *shutdown) run() {
+	a := s.a
+	deadline := time.Now().Add(a.cfg.ShutdownTimeout)
+	a.probes.Drain()
+	if s.stopSched != nil {
+		s.stopSched()
+	}
+	if s.schedDone != nil {
+		select {
+		case <-s.schedDone:
+			a.log.Info("scheduler stopped; in-flight deliveries finished")
+		case <-time.After(time.Until(deadline)):
+			a.log.Warn("shutdown timeout: deliveries still in flight; their leases expire and they are retried by another process or the next start")
+		}
+	}
+	shutdownHTTP(a, s.srv, deadline)
+	for i := len(s.platforms) - 1; i >= 0; i-- {
+		p := s.platforms[i]
+		done := make(chan error, 1)
+		go func() { done <- p.Close() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				a.log.Warn("close platform", "platform", p.Name(), "err", err)
+			}
+		case <-time.After(max(time.Until(deadline), 0)):
+			a.log.Warn("shutdown timeout: platform did not close in time", "platform", p.Name())
+		}
+	}
+}
+
+// serveHTTP listens on COHORTBOT_HTTP_ADDR and serves a.mux with the operations
+// endpoints mounted. It logs the bound address ("http listening", addr=…), which is how a
+// port of 0 becomes known. Serve's error, if it stops on its own, arrives on the channel.
+func (a *app) serveHTTP() (*http.Server, <-chan error, error) {
+	a.probes.Mount(a.mux, a.metrics.Handler())
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("http listener %s: %w", a.cfg.HTTPAddr, err)
+		return nil, nil, fmt.Errorf("http listener %s: %w", a.cfg.HTTPAddr, err)
 	}
 	a.log.Info("http listening", "addr", ln.Addr().String())
-	srv := &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("http server", "err", err)
+			errc <- err
 		}
 	}()
+	return srv, errc, nil
+}
 
-	sched := newScheduler(a, posters)
-	err = sched.Run(ctx) // returns when ctx ends, after in-flight deliveries finish
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// shutdownHTTP lets in-flight requests finish until the deadline, then closes.
+func shutdownHTTP(a *app, srv *http.Server, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	srv.Shutdown(shutdownCtx)
-	return err
+	if err := srv.Shutdown(ctx); err != nil {
+		a.log.Warn("http shutdown", "err", err)
+		srv.Close()
+	}
+}
+
+// storeChecks are the readiness checks of the database: it answers, and every migration
+// this build knows is applied (once seen applied, that is remembered).
+func storeChecks(st *store.Store) []opshttp.Check {
+	var migrated atomic.Bool
+	return []opshttp.Check{
+		{Name: "database", Probe: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return fmt.Errorf("%w: %w", opshttp.Reason("unreachable"), err)
+			}
+			return nil
+		}},
+		{Name: "migrations", Probe: func(ctx context.Context) error {
+			if migrated.Load() {
+				return nil
+			}
+			pending, err := st.Pending(ctx)
+			switch {
+			case err != nil:
+				return fmt.Errorf("%w: %w", opshttp.Reason("unknown"), err)
+			case pending:
+				return opshttp.Reason("pending: run cohortbot migrate up")
+			}
+			migrated.Store(true)
+			return nil
+		}},
+	}
+}
+
+// platformCheck is ready once the platform has started and, if it can tell, is connected
+// (an optional Ready() error method).
+func platformCheck(p platform, started *atomic.Bool) opshttp.Check {
+	return opshttp.Check{Name: p.Name(), Probe: func(context.Context) error {
+		if !started.Load() {
+			return opshttp.Reason("connecting")
+		}
+		if r, ok := p.(interface{ Ready() error }); ok {
+			if err := r.Ready(); err != nil {
+				return fmt.Errorf("%w: %w", opshttp.Reason("not connected"), err)
+			}
+		}
+		return nil
+	}}
 }
 
 func newScheduler(a *app, posters study.Posters) *schedule.Scheduler {
-	sched := schedule.New(schedule.Config{Outbox: a.store, Service: a.svc, Poster: posters, Now: a.now, Log: a.log})
+	cfg := schedule.Config{Outbox: a.store, Service: a.svc, Poster: posters, Now: a.now, Log: a.log}
+	if a.metrics != nil {
+		cfg.Observer = a.metrics
+	}
+	sched := schedule.New(cfg)
 	a.svc.Publisher = sched
 	a.svc.CheckCron = schedule.CheckCron
 	a.svc.StatusExtras = sched.StatusLines

@@ -17,6 +17,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -50,6 +51,24 @@ type Store struct {
 	dialect Dialect
 	now     func() time.Time
 	log     *slog.Logger
+	lock    *os.File // SQLite: held while open, so that one process uses the file
+}
+
+// InUseError refuses a second process on one SQLite file: SQLite mode runs one bot
+// process only (several replicas need PostgreSQL).
+type InUseError struct {
+	Path string // the lock file beside the database
+	PID  int    // the holder's process id, 0 when unknown
+}
+
+func (e *InUseError) Error() string {
+	who := "another cohortbot process"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another cohortbot process (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("the SQLite database in %s is in use by %s: SQLite mode runs one process only. "+
+		"Stop the other process first, or set DATABASE_URL to share a PostgreSQL database between several processes",
+		filepath.Dir(e.Path), who)
 }
 
 var _ study.Store = (*Store)(nil)
@@ -84,13 +103,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, fmt.Errorf("open store: data dir %s: %w", dir, err)
 		}
 		path := filepath.Join(dir, "cohortbot.db")
+		lf, err := lockFile(path + ".lock")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite store: %w", err)
+		}
+		s.lock = lf
 		dial = sqlite.Open("file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate")
 	}
 	db, err := gorm.Open(dial, gcfg)
 	if err != nil {
+		s.unlock()
 		return nil, fmt.Errorf("open %s store: %w", s.dialect, redact(err, cfg.DatabaseURL))
 	}
 	if s.sqlDB, err = db.DB(); err != nil {
+		s.unlock()
 		return nil, fmt.Errorf("open %s store: %w", s.dialect, err)
 	}
 	if s.dialect == SQLite {
@@ -103,6 +129,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if err := s.sqlDB.PingContext(ctx); err != nil {
 		s.sqlDB.Close()
+		s.unlock()
 		return nil, fmt.Errorf("open %s store: %w", s.dialect, redact(err, cfg.DatabaseURL))
 	}
 	s.db = db
@@ -124,8 +151,19 @@ func (s *Store) URL() string { return s.url }
 // Dialect reports which database this is.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
-// Close releases the connections.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+// Close releases the connections, and then the SQLite lock.
+func (s *Store) Close() error {
+	err := s.sqlDB.Close()
+	s.unlock()
+	return err
+}
+
+func (s *Store) unlock() {
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
+	}
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
@@ -138,11 +176,16 @@ func (s *Store) migrator() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := goose.DialectPostgres
 	if s.dialect == SQLite {
-		d = goose.DialectSQLite3
+		return goose.NewProvider(goose.DialectSQLite3, s.sqlDB, sub)
 	}
-	return goose.NewProvider(d, s.sqlDB, sub)
+	// Several processes may start at once (replicas, the migration job): a session advisory
+	// lock lets one migrate while the others wait, then find nothing left to do.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, s.sqlDB, sub, goose.WithSessionLocker(locker))
 }
 
 // Migrate applies every pending migration, each file in its own transaction.
