@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -116,7 +117,24 @@ type Bot struct {
 	wg      sync.WaitGroup // in-flight event handlers
 
 	chans *channelCache
+
+	// connected follows the gateway (READY/RESUMED up, DISCONNECT down) for /readyz;
+	// reconnects counts sessions after the first, for the reconnect metric.
+	connected  atomic.Bool
+	sessions   atomic.Uint64
+	reconnects atomic.Uint64
 }
+
+// Ready reports whether the gateway connection is up (the /readyz check).
+func (b *Bot) Ready() error {
+	if !b.connected.Load() {
+		return errors.New("discord gateway not connected")
+	}
+	return nil
+}
+
+// Reconnects counts gateway resumes and re-identifies since start.
+func (b *Bot) Reconnects() uint64 { return b.reconnects.Load() }
 
 // New checks cfg and prepares the session; Start connects.
 func New(cfg Config) (*Bot, error) {
@@ -178,8 +196,21 @@ func New(cfg Config) (*Bot, error) {
 		zones: loadZones(), chans: newChannelCache(10000)}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	s.AddHandler(b.onEvent)
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.log.Info("discord gateway resumed") })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { b.log.Info("discord gateway disconnected") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Ready) {
+		b.connected.Store(true)
+		if b.sessions.Add(1) > 1 {
+			b.reconnects.Add(1)
+		}
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		b.connected.Store(true)
+		b.reconnects.Add(1)
+		b.log.Info("discord gateway resumed")
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		b.connected.Store(false)
+		b.log.Info("discord gateway disconnected")
+	})
 	return b, nil
 }
 

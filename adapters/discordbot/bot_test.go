@@ -570,6 +570,9 @@ func TestReconnectResumesAndInteractionsStillWork(t *testing.T) {
 	w := start(t, store.SQLite, func(_ *discordbot.Config, w *world) { w.fake.SetHeartbeatInterval(200 * time.Millisecond) })
 	w.setup(t)
 	discordtest.WaitFor(t, "two heartbeats", 5*time.Second, func() bool { return w.fake.Heartbeats() >= 2 })
+	if err := w.bot.Ready(); err != nil || w.bot.Reconnects() != 0 {
+		t.Fatalf("before the reconnect: ready %v, reconnects %d", err, w.bot.Reconnects())
+	}
 
 	w.fake.Reconnect()
 	// Sent while the bot is reconnecting: replayed on RESUME.
@@ -583,6 +586,9 @@ func TestReconnectResumesAndInteractionsStillWork(t *testing.T) {
 	}
 	if n := len(w.fake.Identifies()); n != 1 {
 		t.Errorf("%d IDENTIFYs: a resume should not identify again", n)
+	}
+	if err := w.bot.Ready(); err != nil || w.bot.Reconnects() != 1 {
+		t.Errorf("after the resume: ready %v, reconnects %d (want ready, 1)", err, w.bot.Reconnects())
 	}
 }
 

@@ -51,8 +51,8 @@ func (c *commandLog) done(ctx context.Context, what string, start time.Time, err
 	}
 }
 
-// tracedPoster gives each delivery attempt a request id on its context, so that what the
-// platform's poster logs with it can be told apart.
+// tracedPoster logs each delivery attempt at debug level with the attempt's request id
+// (from the scheduler) and the send's channel and nonce.
 type tracedPoster struct {
 	platform string
 	next     study.Poster
@@ -60,7 +60,8 @@ type tracedPoster struct {
 }
 
 func (p tracedPoster) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
-	ctx, _ = logging.WithRequest(ctx, "platform", p.platform, "kind", out.Kind, "channel", out.Channel.Channel, "nonce", out.Nonce)
+	// The scheduler put the attempt's request id on ctx; add what only the send knows.
+	ctx = logging.With(ctx, "channel", out.Channel.Channel, "nonce", out.Nonce)
 	start := time.Now()
 	ref, err := p.next.Post(ctx, out)
 	if err != nil {

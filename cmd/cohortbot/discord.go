@@ -16,7 +16,7 @@ func discordPlatform(a *app) (platform, error) {
 		APIURL:     d.APIURL,
 		ShardID:    d.ShardID,
 		ShardCount: d.ShardCount,
-		Service:    a.svc,
+		Service:    a.commands,
 		Settings:   a.store,
 		Log:        a.log,
 	})

@@ -290,7 +290,7 @@ func platformCheck(p platform, started *atomic.Bool) opshttp.Check {
 }
 
 func newScheduler(a *app, posters study.Posters) *schedule.Scheduler {
-	cfg := schedule.Config{Outbox: a.store, Service: a.svc, Poster: posters, Now: a.now, Log: a.log}
+	cfg := schedule.Config{Outbox: a.store, Service: a.svc, Poster: posters, Now: a.now, Log: a.log, ShutdownTimeout: a.cfg.ShutdownTimeout}
 	if a.metrics != nil {
 		cfg.Observer = a.metrics
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"cohortbot/internal/logging"
 	"cohortbot/internal/study"
 )
 
@@ -39,6 +40,9 @@ type Config struct {
 	Spec string
 	// Observer, when set, hears about ticks and deliveries (metrics).
 	Observer Observer
+	// ShutdownTimeout bounds how long Run waits for in-flight deliveries once its context
+	// ends; after it the sends are cancelled (and retried by the next process). Default 20 s.
+	ShutdownTimeout time.Duration
 }
 
 // Observer is told what the scheduler did.
@@ -96,6 +100,9 @@ func New(cfg Config) *Scheduler {
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
 	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 20 * time.Second
+	}
 	return &Scheduler{cfg: cfg, out: cfg.Outbox, svc: cfg.Service, now: cfg.Now, log: cfg.Log, kick: make(chan struct{}, 1)}
 }
 
@@ -117,8 +124,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			stopped := c.Stop()
 			select {
 			case <-stopped.Done():
-			case <-time.After(s.cfg.SendTimeout + 5*time.Second):
-				s.log.Warn("scheduler: in-flight deliveries did not finish in time")
+			case <-time.After(s.cfg.ShutdownTimeout):
+				s.log.Warn("scheduler: in-flight deliveries did not finish in time; cancelling them", "timeout", s.cfg.ShutdownTimeout)
+				cancel()
+				<-stopped.Done()
 			}
 			return nil
 		case <-s.kick:
@@ -200,7 +209,11 @@ func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
 
 // deliver sends one claimed post and records the outcome; it reports whether it was sent.
 func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
-	log := s.log.With("cohort", p.CohortID, "platform", p.Channel.Platform, "kind", p.Kind, "period", p.Period, "post", p.ID)
+	// One request id per attempt, on the scheduler's lines and on the context the poster
+	// logs with, so an attempt can be followed across both.
+	attrs := []any{"cohort", p.CohortID, "platform", p.Channel.Platform, "kind", p.Kind, "period", p.Period, "post", p.ID, "attempt", p.Attempts}
+	ctx, rid := logging.WithRequest(ctx, attrs...)
+	log := s.log.With(append([]any{"request", rid}, attrs...)...)
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("delivery panicked", "panic", r)
