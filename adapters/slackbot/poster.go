@@ -1,0 +1,279 @@
+package slackbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"cohortbot/internal/study"
+)
+
+// poster delivers scheduled posts: Block Kit messages, the first of which opens the day's
+// thread (its ts), paced to about one message per second per channel.
+type poster struct {
+	a       *Adapter
+	limiter *limiter
+
+	mu       sync.Mutex
+	progress map[string]*progress // by Outgoing.Nonce: a partly sent post resumes
+}
+
+// progress is how far a post got before a failure, so that a retry continues in the same
+// thread instead of posting the card twice.
+type progress struct {
+	sent     int
+	firstTS  string
+	threadTS string
+	at       time.Time
+}
+
+const maxProgress = 1000
+
+func newPoster(a *Adapter) *poster {
+	return &poster{a: a, limiter: newLimiter(a.cfg.PostInterval), progress: map[string]*progress{}}
+}
+
+// Post implements study.Poster.
+func (p *poster) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
+	if len(out.Messages) == 0 {
+		return study.MessageRef{}, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
+	}
+	root, rest := renderSplit(out.Messages)
+	opensThread := out.Thread == "" && out.Messages[0].ThreadName != ""
+	type step struct {
+		msg      slackMessage
+		inThread bool
+	}
+	var steps []step
+	for i, m := range root {
+		steps = append(steps, step{m, opensThread && i > 0})
+	}
+	for _, m := range rest {
+		steps = append(steps, step{m, opensThread})
+	}
+	if len(steps) == 0 {
+		return study.MessageRef{}, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
+	}
+	st := p.resume(out.Nonce)
+	for i := st.sent; i < len(steps); i++ {
+		thread := out.Thread
+		if steps[i].inThread {
+			thread = st.threadTS
+		}
+		ts, err := p.a.postMessage(ctx, out.Channel.Channel, steps[i].msg, thread)
+		if err != nil {
+			p.save(out.Nonce, st)
+			de := classify(err)
+			p.a.log.Warn("slack post failed", "channel", out.Channel.Channel, "kind", out.Kind, "message", i+1, "of", len(steps), "err", de.Reason, "permanent", de.Permanent, "retry_after", de.RetryAfter)
+			return study.MessageRef{}, de
+		}
+		if i == 0 {
+			st.firstTS = ts
+			if opensThread {
+				st.threadTS = ts
+				if day, isCard := cardDay(out.Messages); isCard {
+					p.a.roots.add(out.Channel.Channel, ts, day)
+				}
+			}
+		}
+		st.sent = i + 1
+	}
+	p.forget(out.Nonce)
+	ref := study.MessageRef{MessageID: st.firstTS, ThreadID: st.threadTS}
+	if out.Thread != "" {
+		ref.ThreadID = out.Thread
+	}
+	return ref, nil
+}
+
+func (p *poster) resume(nonce string) progress {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.progress[nonce]; ok && nonce != "" {
+		return *st
+	}
+	return progress{}
+}
+
+func (p *poster) save(nonce string, st progress) {
+	if nonce == "" || st.sent == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st.at = time.Now()
+	p.progress[nonce] = &st
+	if len(p.progress) > maxProgress {
+		var oldest string
+		for k, v := range p.progress {
+			if oldest == "" || v.at.Before(p.progress[oldest].at) {
+				oldest = k
+			}
+		}
+		delete(p.progress, oldest)
+	}
+}
+
+func (p *poster) forget(nonce string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.progress, nonce)
+}
+
+// postMessage sends one message to a channel (into thread when set), paced per channel.
+func (a *Adapter) postMessage(ctx context.Context, channel string, m slackMessage, thread string) (string, error) {
+	if err := a.poster.limiter.wait(ctx, channel); err != nil {
+		return "", err
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionDisableLinkUnfurl()}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", fmt.Errorf("chat.postMessage to %s: %w", channel, err)
+	}
+	return ts, nil
+}
+
+// permanentReasons are Slack errors that no retry can fix, with what an organizer reads in
+// /cohort status.
+var permanentReasons = map[string]string{
+	"channel_not_found":                     "the Slack channel does not exist or the bot cannot see it (invite it with /invite @cohortbot)",
+	"not_in_channel":                        "the bot is not a member of the Slack channel (invite it with /invite @cohortbot)",
+	"is_archived":                           "the Slack channel is archived",
+	"restricted_action":                     "the workspace does not allow the bot to post in this channel",
+	"restricted_action_read_only_channel":   "the channel is read-only",
+	"restricted_action_thread_only_channel": "the channel only allows thread replies",
+	"ekm_access_denied":                     "the workspace's key management denies access",
+	"team_access_not_granted":               "the app is not installed for this workspace",
+	"no_permission":                         "the bot lacks permission in this channel",
+	"missing_scope":                         "the Slack app lacks a scope: reinstall it from deploy/slack/manifest.yaml",
+	"not_authed":                            "no Slack bot token was sent",
+	"invalid_auth":                          "Slack rejected the bot token",
+	"account_inactive":                      "the Slack bot token belongs to a deactivated app or user",
+	"token_revoked":                         "the Slack bot token was revoked",
+	"token_expired":                         "the Slack bot token expired",
+	"msg_too_long":                          "Slack refused the message as too long",
+	"invalid_blocks":                        "Slack refused the message's blocks",
+	"invalid_blocks_format":                 "Slack refused the message's blocks",
+	"no_text":                               "Slack refused an empty message",
+	"thread_not_found":                      "the day's thread no longer exists",
+}
+
+// classify turns a Web API failure into the delivery worker's terms.
+func classify(err error) *study.DeliveryError {
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		wait := max(rl.RetryAfter, time.Second)
+		return &study.DeliveryError{RetryAfter: wait, Reason: fmt.Sprintf("Slack rate limit (HTTP 429, retry after %s)", wait)}
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		if sc.Code == http.StatusTooManyRequests {
+			return &study.DeliveryError{RetryAfter: 5 * time.Second, Reason: "Slack rate limit (HTTP 429)"}
+		}
+		return &study.DeliveryError{Reason: fmt.Sprintf("Slack answered HTTP %d", sc.Code)}
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		if why, ok := permanentReasons[se.Err]; ok {
+			return &study.DeliveryError{Permanent: true, Reason: se.Err + ": " + why}
+		}
+		if se.Err == "ratelimited" {
+			return &study.DeliveryError{RetryAfter: 5 * time.Second, Reason: "Slack rate limit (ratelimited)"}
+		}
+		return &study.DeliveryError{Reason: "Slack error " + se.Err}
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &study.DeliveryError{Reason: "Slack did not answer in time"}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &study.DeliveryError{Reason: "cancelled while sending (shutting down)"}
+	}
+	return &study.DeliveryError{Reason: "could not reach Slack: " + err.Error()}
+}
+
+// rootCache remembers the days of the cards this process posted, by channel and ts: a
+// reply in a card's thread can arrive while the rest of the thread is still being posted,
+// before the delivery (and so the thread's day) is recorded.
+type rootCache struct {
+	mu    sync.Mutex
+	days  map[string]int
+	order []string
+}
+
+const maxRoots = 2000
+
+func newRootCache() *rootCache { return &rootCache{days: map[string]int{}} }
+
+func (c *rootCache) add(channel, ts string, day int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := channel + "/" + ts
+	if _, ok := c.days[k]; !ok {
+		c.order = append(c.order, k)
+	}
+	c.days[k] = day
+	if len(c.order) > maxRoots {
+		delete(c.days, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+func (c *rootCache) day(channel, ts string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.days[channel+"/"+ts]
+}
+
+// limiter spaces messages to one channel: each send reserves the next free slot.
+type limiter struct {
+	every time.Duration
+	mu    sync.Mutex
+	next  map[string]time.Time
+}
+
+func newLimiter(every time.Duration) *limiter {
+	return &limiter{every: every, next: map[string]time.Time{}}
+}
+
+func (l *limiter) wait(ctx context.Context, key string) error {
+	if l.every <= 0 {
+		return nil
+	}
+	l.mu.Lock()
+	now := time.Now()
+	slot := l.next[key]
+	if slot.Before(now) {
+		slot = now
+	}
+	l.next[key] = slot.Add(l.every)
+	if len(l.next) > 10000 {
+		for k, t := range l.next {
+			if t.Before(now) {
+				delete(l.next, k)
+			}
+		}
+	}
+	l.mu.Unlock()
+	d := time.Until(slot)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
