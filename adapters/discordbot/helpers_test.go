@@ -1,11 +1,9 @@
 package discordbot_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"cohortbot/adapters/discordbot/discordtest"
 	"cohortbot/content"
 	"cohortbot/internal/curriculum"
+	"cohortbot/internal/logtest"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/schedule"
 	"cohortbot/internal/store"
@@ -32,24 +31,6 @@ var (
 )
 
 const leadRole = "1000000000000000900"
-
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // slowService delays the core, as a slow database would.
 type slowService struct {
@@ -77,7 +58,7 @@ type world struct {
 	store *store.Store
 	sched *schedule.Scheduler
 	track *study.Track
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	now   time.Time
 }
 
@@ -87,7 +68,7 @@ type option func(*discordbot.Config, *world)
 // (a Monday), so a cohort set up to start that day is on day 1.
 func start(t *testing.T, d store.Dialect, opts ...option) *world {
 	t.Helper()
-	w := &world{fake: discordtest.New(t), logs: &syncBuffer{}, now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	w := &world{fake: discordtest.New(t), logs: &logtest.Buffer{}, now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return w.now }
 	w.store = storetest.MustOpen(t, d, clock)
 	fsys, err := content.Track(content.DefaultTrack)

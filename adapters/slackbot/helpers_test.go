@@ -1,7 +1,6 @@
 package slackbot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"cohortbot/adapters/slackbot/slackfake"
 	"cohortbot/content"
 	"cohortbot/internal/curriculum"
+	"cohortbot/internal/logtest"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/schedule"
 	"cohortbot/internal/store"
@@ -33,24 +33,6 @@ var (
 	carol  = slackfake.User{ID: "UCAROL", Name: "carol", RealName: "Carol Member"}
 )
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is a fake Slack, a store, the core, a scheduler and a started adapter.
 type env struct {
 	t     *testing.T
@@ -59,7 +41,7 @@ type env struct {
 	svc   *study.Service
 	sched *schedule.Scheduler
 	ad    *Adapter
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	now   time.Time
 	mu    sync.Mutex
 }
@@ -85,7 +67,7 @@ func loadTrack(t testing.TB) *study.Track {
 // newEnv starts everything; socket selects Socket Mode (else HTTP mode, served by the test).
 func newEnv(t *testing.T, d store.Dialect, socket bool, tweak func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, fake: slackfake.New(t), logs: &syncBuffer{}, now: testNow}
+	e := &env{t: t, fake: slackfake.New(t), logs: &logtest.Buffer{}, now: testNow}
 	for _, u := range []slackfake.User{admin, owner, member, carol} {
 		e.fake.AddUser(u)
 	}

@@ -1,39 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"cohortbot/adapters/discordbot/discordtest"
+	"cohortbot/internal/logtest"
 	"cohortbot/internal/study"
 )
 
 // These tests start `cohortbot run` as a user does, with DISCORD_API_URL pointed at a
 // fake Discord on 127.0.0.1, and drive it through the fake's gateway and REST routes.
-
-// lockedBuffer is the run's stderr (the log), written from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var (
 	discordOrganizer = discordtest.Member{ID: "1000000000000000101", Name: "Olga", Permissions: discordtest.PermManageGuild}
@@ -42,7 +22,7 @@ var (
 )
 
 // runDiscord starts `cohortbot run` against a fresh fake Discord and stops it when t ends.
-func runDiscord(t *testing.T, extra map[string]string) (*discordtest.Server, *lockedBuffer) {
+func runDiscord(t *testing.T, extra map[string]string) (*discordtest.Server, *logtest.Buffer) {
 	t.Helper()
 	fake := discordtest.New(t)
 	env := map[string]string{
@@ -55,7 +35,7 @@ func runDiscord(t *testing.T, extra map[string]string) (*discordtest.Server, *lo
 	for k, v := range extra {
 		env[k] = v
 	}
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
@@ -88,34 +68,9 @@ func runDiscord(t *testing.T, extra map[string]string) (*discordtest.Server, *lo
 	return fake, logs
 }
 
-// studyZone returns a fixed-offset zone in which it is now between 01:00 and 12:59, so
-// that a cohort posting at 23:30 local time has nothing due on its own for hours: the
-// tests post with /cohort post instead of racing the minute ticker.
-func studyZone(t *testing.T) (tz, today string) {
-	t.Helper()
-	now := time.Now()
-	for off := -12; off <= 14; off++ {
-		name := "Etc/GMT" // Etc/GMT-3 is UTC+3
-		if off > 0 {
-			name += fmt.Sprintf("-%d", off)
-		} else if off < 0 {
-			name += fmt.Sprintf("+%d", -off)
-		}
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			continue
-		}
-		if h := now.In(loc).Hour(); h >= 1 && h <= 12 {
-			return name, now.In(loc).Format("2006-01-02")
-		}
-	}
-	t.Fatal("no zone with a morning now")
-	return "", ""
-}
-
 func setupCohort(t *testing.T, fake *discordtest.Server, channelID string) {
 	t.Helper()
-	tz, today := studyZone(t)
+	tz, today := zoneWhereHourIn(t, 1, 12)
 	id := fake.Command(channelID, discordOrganizer, "cohort", discordtest.Sub("setup",
 		discordtest.Str("start", today), discordtest.Str("time", "23:30"), discordtest.Str("tz", tz),
 		discordtest.Str("name", "Night owls")))
@@ -153,7 +108,7 @@ func TestDiscordRunCommandsAndInteractions(t *testing.T) {
 	}
 
 	// /cohort setup: refused for a member, done for an organizer.
-	tz, today := studyZone(t)
+	tz, today := zoneWhereHourIn(t, 1, 12)
 	id := fake.Command(discordtest.ChannelID, discordAlice, "cohort", discordtest.Sub("setup",
 		discordtest.Str("start", today), discordtest.Str("time", "23:30"), discordtest.Str("tz", tz)))
 	if r := fake.Reply(t, id); !r.Ephemeral || r.Text() != "⚠️ Only organizers can use /cohort setup." {

@@ -367,10 +367,10 @@ func proxiedDatabase(t *testing.T, password string) (dbURL string, proxy *tcpPro
 	return u.String(), proxy
 }
 
-// noonZone returns a fixed-offset zone in which it is now between 03:00 and 20:59, so that
-// a cohort starting today and posting at 00:30 has today's card due at once (a missed slot
-// of the same local day is posted on start) and nothing else due for hours.
-func noonZone(t *testing.T) (tz, today string) {
+// zoneWhereHourIn finds a fixed-offset zone whose local hour now is in [lo, hi], and its
+// local date: tests that set a cohort up "today" pick one so that today's post time has
+// passed, or not, whatever the hour the suite runs at.
+func zoneWhereHourIn(t *testing.T, lo, hi int) (tz, today string) {
 	t.Helper()
 	now := time.Now()
 	for off := -12; off <= 14; off++ {
@@ -384,11 +384,11 @@ func noonZone(t *testing.T) (tz, today string) {
 		if err != nil {
 			continue
 		}
-		if h := now.In(loc).Hour(); h >= 3 && h <= 20 {
+		if h := now.In(loc).Hour(); h >= lo && h <= hi {
 			return name, now.In(loc).Format("2006-01-02")
 		}
 	}
-	t.Fatal("no zone with a daytime now")
+	t.Fatalf("no zone where it is now between %02d:00 and %02d:59", lo, hi)
 	return "", ""
 }
 
@@ -412,7 +412,7 @@ func seedCohorts(t *testing.T, env map[string]string, n int, checkIn bool) []int
 		t.Fatal(err)
 	}
 	defer a.Close()
-	tz, today := noonZone(t)
+	tz, today := zoneWhereHourIn(t, 3, 20)
 	var ids []int64
 	for i := range n {
 		ch := fakeChannel(i)
