@@ -94,12 +94,14 @@ func TestConfigProblemsAreAllReported(t *testing.T) {
 func TestConsoleCatchUpAndClock(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"COHORTBOT_DATA_DIR": t.TempDir(), "USER": "ada"}
-	now := time.Now().UTC()
-	ago := now.Add(-time.Minute)
-	if ago.Day() != now.Day() {
-		t.Skip("a minute ago was yesterday (test run at 00:00 UTC): the catch-up rule rightly skips it")
+	// A zone where "a minute ago" is still today, whatever the hour the suite runs at.
+	tz, today := zoneWhereHourIn(t, 1, 22)
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		t.Fatal(err)
 	}
-	script := fmt.Sprintf("/cohort setup start:%s time:%s tz:UTC cadence:daily\n/done\n/clock +7d\n/cohort status\n", now.Format("2006-01-02"), ago.Format("15:04"))
+	ago := time.Now().In(loc).Add(-time.Minute)
+	script := fmt.Sprintf("/cohort setup start:%s time:%s tz:%s cadence:daily\n/done\n/clock +7d\n/cohort status\n", today, ago.Format("15:04"), tz)
 	out, err := mustRun(t, env, script)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
