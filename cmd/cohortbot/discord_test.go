@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -26,45 +25,28 @@ func runDiscord(t *testing.T, extra map[string]string) (*discordtest.Server, *lo
 	t.Helper()
 	fake := discordtest.New(t)
 	env := map[string]string{
-		"DISCORD_TOKEN":       fake.Token,
-		"DISCORD_API_URL":     fake.URL,
-		"COHORTBOT_HTTP_ADDR": "127.0.0.1:0",
-		"COHORTBOT_DATA_DIR":  t.TempDir(),
-		"COHORTBOT_LOG_LEVEL": "debug",
+		"DISCORD_TOKEN":      fake.Token,
+		"DISCORD_API_URL":    fake.URL,
+		"COHORTBOT_DATA_DIR": t.TempDir(),
 	}
 	for k, v := range extra {
 		env[k] = v
 	}
-	logs := &logtest.Buffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		errc <- dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: logs, err: logs}, environ{get: func(k string) string { return env[k] }})
-	}()
+	b := launchBot(t, env)
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("run ended with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop within 30s of its context ending")
+		if err := b.stop(t); err != nil {
+			t.Errorf("run ended with %v", err)
 		}
-		if strings.Contains(logs.String(), fake.Token) {
+		if strings.Contains(b.log.String(), fake.Token) {
 			t.Error("the bot token appears in the log")
 		}
 	})
 	discordtest.WaitFor(t, "the bot to connect and register its commands", 10*time.Second, func() bool {
-		select {
-		case err := <-errc:
-			errc <- err
-			t.Fatalf("run ended early: %v\n%s", err, logs)
-		default:
-		}
+		b.failIfEnded(t)
 		_, puts := fake.Commands("global") // counts guild overwrites too
 		return puts > 0 && fake.Connected()
 	})
+	logs := b.log
 	return fake, logs
 }
 

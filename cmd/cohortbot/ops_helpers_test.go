@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +16,7 @@ import (
 	"time"
 
 	"cohortbot/internal/config"
+	"cohortbot/internal/logtest"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/study"
 )
@@ -27,38 +25,6 @@ import (
 // listener) in the test process with fake platforms in place of Discord and Slack.
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// opsLog is a run's stderr, written from many goroutines and read while it grows.
-type opsLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *opsLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *opsLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// lines returns the JSON log lines whose msg is msg.
-func (l *opsLog) lines(msg string) []map[string]any {
-	var out []map[string]any
-	sc := bufio.NewScanner(strings.NewReader(l.String()))
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		var m map[string]any
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
 
 // eventually polls cond every 20ms until it holds or timeout passes (network readiness,
 // deliveries in another goroutine; never a schedule).
@@ -181,9 +147,12 @@ func (f *fakePlatform) Post(ctx context.Context, out study.Outgoing) (study.Mess
 // bot is one running `cohortbot run`.
 type bot struct {
 	addr   string // the HTTP listener, as logged
-	log    *opsLog
+	log    *logtest.Buffer
 	cancel context.CancelFunc // the first SIGTERM
 	done   chan error
+
+	stopOnce sync.Once
+	err      error
 }
 
 // startBot runs `cohortbot run` with env (COHORTBOT_HTTP_ADDR defaults to 127.0.0.1:0)
@@ -202,7 +171,7 @@ func launchBot(t *testing.T, env map[string]string, platforms ...*fakePlatform) 
 	for k, v := range env {
 		full[k] = v
 	}
-	b := &bot{log: &opsLog{}, done: make(chan error, 1)}
+	b := &bot{log: &logtest.Buffer{}, done: make(chan error, 1)}
 	var builders []platformBuilder
 	for _, p := range platforms {
 		builders = append(builders, p.build)
@@ -213,27 +182,41 @@ func launchBot(t *testing.T, env map[string]string, platforms ...*fakePlatform) 
 		b.done <- dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: b.log, err: b.log},
 			environ{get: func(k string) string { return full[k] }, platforms: builders})
 	}()
-	t.Cleanup(func() {
-		cancel()
+	t.Cleanup(func() { b.stop(t) })
+	return b
+}
+
+// stop ends run (the first SIGTERM) once and returns its error; tests that expect a clean
+// exit check it in a cleanup of their own, which runs before launchBot's.
+func (b *bot) stop(t *testing.T) error {
+	b.stopOnce.Do(func() {
+		b.cancel()
 		select {
-		case <-b.done:
+		case b.err = <-b.done:
 		case <-time.After(30 * time.Second):
-			t.Error("run did not stop within 30s")
+			t.Error("run did not stop within 30s of its context ending")
 		}
 	})
-	return b
+	return b.err
+}
+
+// failIfEnded fails the test at once if run has already returned.
+func (b *bot) failIfEnded(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-b.done:
+		b.done <- err // for stop
+		t.Fatalf("run ended early: %v\n%s", err, b.log)
+	default:
+	}
 }
 
 // waitListening waits for the bot's "http listening" log line and keeps its address.
 func (b *bot) waitListening(t *testing.T) {
 	t.Helper()
 	eventually(t, "the HTTP listener", 20*time.Second, func() bool {
-		select {
-		case err := <-b.done:
-			t.Fatalf("run ended early: %v\n%s", err, b.log)
-		default:
-		}
-		if l := b.log.lines("http listening"); len(l) > 0 {
+		b.failIfEnded(t)
+		if l := b.log.Lines("http listening"); len(l) > 0 {
 			b.addr, _ = l[0]["addr"].(string)
 		}
 		return b.addr != ""

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"cohortbot/internal/logtest"
 	"cohortbot/internal/opshttp"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/store"
@@ -92,7 +93,7 @@ func TestRunProbesAndMetrics(t *testing.T) {
 			t.Errorf("after /done, /metrics lacks %s", series)
 		}
 	}
-	handled := b.log.lines("command handled")
+	handled := b.log.Lines("command handled")
 	if len(handled) != 1 || len(fmt.Sprint(handled[0]["request"])) != 16 || handled[0]["platform"] != fakeName || handled[0]["command"] != "done" {
 		t.Errorf("command log lines: %v", handled)
 	}
@@ -128,7 +129,7 @@ func TestRunProbesAndMetrics(t *testing.T) {
 	if strings.Contains(b.log.String(), password) {
 		t.Errorf("the database password is in the log")
 	}
-	if len(b.log.lines("not ready")) == 0 || len(b.log.lines("ready again")) == 0 {
+	if len(b.log.Lines("not ready")) == 0 || len(b.log.Lines("ready again")) == 0 {
 		t.Errorf("readiness changes were not logged")
 	}
 }
@@ -162,7 +163,7 @@ func TestSIGTERMFinishesInFlightDelivery(t *testing.T) {
 	if err := b.wait(t, 30*time.Second); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if len(b.log.lines("scheduler stopped; in-flight deliveries finished")) != 1 || len(b.log.lines("stopped")) != 1 {
+	if len(b.log.Lines("scheduler stopped; in-flight deliveries finished")) != 1 || len(b.log.Lines("stopped")) != 1 {
 		t.Errorf("shutdown log:\n%s", b.log)
 	}
 	posts := storedPosts(t, env["DATABASE_URL"], ids[0])
@@ -205,7 +206,7 @@ func TestShutdownIsBounded(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("shutdown took %s with a 300ms timeout", took)
 	}
-	if len(b.log.lines("shutdown timeout: deliveries still in flight; their leases expire and they are retried by another process or the next start")) != 1 {
+	if len(b.log.Lines("shutdown timeout: deliveries still in flight; their leases expire and they are retried by another process or the next start")) != 1 {
 		t.Errorf("no timeout warning:\n%s", b.log)
 	}
 }
@@ -339,7 +340,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 				env["COHORTBOT_DATA_DIR"] = t.TempDir()
 			}
 			for _, args := range [][]string{{"run"}, {"run", "--check-config"}} {
-				log := &opsLog{}
+				log := &logtest.Buffer{}
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				err := dispatch(ctx, args, stdio{in: strings.NewReader(""), out: log, err: log}, environ{get: func(k string) string { return env[k] }})
 				cancel()
@@ -416,14 +417,14 @@ func TestHealthcheckCommand(t *testing.T) {
 // listeners unless COHORTBOT_HTTP_ADDR is set.
 func TestConsoleServesHTTPOnlyWhenAsked(t *testing.T) {
 	t.Parallel()
-	var errOut opsLog
+	var errOut logtest.Buffer
 	env := map[string]string{"COHORTBOT_DATA_DIR": t.TempDir()}
 	err := dispatch(context.Background(), nil, stdio{in: strings.NewReader("/help\n"), out: &errOut, err: &errOut}, environ{get: func(k string) string { return env[k] }})
 	if err != nil || strings.Contains(errOut.String(), "http listening") {
 		t.Errorf("console without COHORTBOT_HTTP_ADDR: %v\n%s", err, errOut.String())
 	}
 	env["COHORTBOT_HTTP_ADDR"] = "127.0.0.1:0"
-	errOut = opsLog{}
+	errOut = logtest.Buffer{}
 	err = dispatch(context.Background(), nil, stdio{in: strings.NewReader("/help\n"), out: &errOut, err: &errOut}, environ{get: func(k string) string { return env[k] }})
 	if err != nil || !strings.Contains(errOut.String(), "http listening") {
 		t.Errorf("console with COHORTBOT_HTTP_ADDR: %v\n%s", err, errOut.String())

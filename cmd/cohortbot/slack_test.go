@@ -3,17 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"cohortbot/adapters/discordbot/discordtest"
 	"cohortbot/adapters/slackbot/slackfake"
+	"cohortbot/internal/logtest"
 )
 
 // These tests start `cohortbot run` as a user does, with SLACK_API_URL pointed at a fake
@@ -28,40 +27,18 @@ var (
 	slackSecret = "0123456789abcdef0123456789abcdef"
 )
 
-// slackLog is the run's stderr, written from many goroutines.
-type slackLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *slackLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *slackLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // httpAddr finds the bound listener address in the JSON log ("http listening").
-func (l *slackLog) httpAddr() string {
-	for _, line := range strings.Split(l.String(), "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "http listening" {
-			if a, ok := rec["addr"].(string); ok {
-				return a
-			}
-		}
+func httpAddr(logs *logtest.Buffer) string {
+	if l := logs.Lines("http listening"); len(l) > 0 {
+		a, _ := l[0]["addr"].(string)
+		return a
 	}
 	return ""
 }
 
 type slackBot struct {
 	fake *slackfake.Server
-	logs *slackLog
+	logs *logtest.Buffer
 	env  map[string]string
 }
 
@@ -85,21 +62,11 @@ func runSlack(t *testing.T, socket bool) *slackBot {
 	} else {
 		env["SLACK_SIGNING_SECRET"] = slackSecret
 	}
-	b := &slackBot{fake: fake, logs: &slackLog{}, env: env}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		errc <- dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: b.logs, err: b.logs}, environ{get: func(k string) string { return env[k] }})
-	}()
+	run := launchBot(t, env)
+	b := &slackBot{fake: fake, logs: run.log, env: env}
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("run ended with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop within 30s of its context ending")
+		if err := run.stop(t); err != nil {
+			t.Errorf("run ended with %v", err)
 		}
 		for _, secret := range []string{fake.BotToken, fake.AppToken, slackSecret} {
 			if strings.Contains(b.logs.String(), secret) {
@@ -108,46 +75,16 @@ func runSlack(t *testing.T, socket bool) *slackBot {
 		}
 	})
 	if !fake.WaitFor(10*time.Second, func() bool {
-		select {
-		case err := <-errc:
-			errc <- err
-			t.Fatalf("run ended early: %v\n%s", err, b.logs)
-		default:
-		}
-		return strings.Contains(b.logs.String(), `"platform connected"`) && b.logs.httpAddr() != "" && (!socket || fake.Connections() > 0)
+		run.failIfEnded(t)
+		return strings.Contains(b.logs.String(), `"platform connected"`) && httpAddr(b.logs) != "" && (!socket || fake.Connections() > 0)
 	}) {
 		t.Fatalf("the bot did not come up:\n%s", b.logs)
 	}
 	return b
 }
 
-// slackZone returns a fixed-offset zone in which it is now between 01:00 and 12:59, so a
-// cohort posting at 23:30 local time has nothing due by itself while the test runs: the
-// tests post with /cohort post instead of racing the minute ticker.
-func slackZone(t *testing.T) (tz, today string) {
-	t.Helper()
-	now := time.Now()
-	for off := -12; off <= 14; off++ {
-		name := "Etc/GMT"
-		if off > 0 {
-			name += fmt.Sprintf("-%d", off) // Etc/GMT-3 is UTC+3
-		} else if off < 0 {
-			name += fmt.Sprintf("+%d", -off)
-		}
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			continue
-		}
-		if h := now.In(loc).Hour(); h >= 1 && h <= 12 {
-			return name, now.In(loc).Format("2006-01-02")
-		}
-	}
-	t.Fatal("no zone with a morning now")
-	return "", ""
-}
-
 func slackSetupText(t *testing.T) string {
-	tz, today := slackZone(t)
+	tz, today := zoneWhereHourIn(t, 1, 12)
 	return fmt.Sprintf(`setup start:%s time:23:30 tz:%s name:"Night owls"`, today, tz)
 }
 
@@ -370,7 +307,7 @@ func TestSlackRunFailedAndRateLimitedDeliveries(t *testing.T) {
 func TestSlackRunHTTPMode(t *testing.T) {
 	t.Parallel()
 	b := runSlack(t, false)
-	base := "http://" + b.logs.httpAddr()
+	base := "http://" + httpAddr(b.logs)
 	send := func(path string, at time.Time, body []byte, secret string, tamper bool) int {
 		t.Helper()
 		req, err := slackfake.SignedRequest(base+path, secret, at, "application/x-www-form-urlencoded", body)
@@ -475,7 +412,7 @@ func TestSlackRunRefusesARejectedToken(t *testing.T) {
 		"SLACK_BOT_TOKEN": "xoxb-revoked-777", "SLACK_APP_TOKEN": fake.AppToken, "SLACK_API_URL": fake.APIURL(),
 		"COHORTBOT_HTTP_ADDR": "127.0.0.1:0", "COHORTBOT_DATA_DIR": t.TempDir(),
 	}
-	logs := &slackLog{}
+	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: logs, err: logs}, environ{get: func(k string) string { return env[k] }})
@@ -502,21 +439,11 @@ func TestSlackAndDiscordShareOneCohort(t *testing.T) {
 		"DISCORD_TOKEN": discord.Token, "DISCORD_API_URL": discord.URL, "DISCORD_GUILD_ID": discordtest.GuildID,
 		"COHORTBOT_HTTP_ADDR": "127.0.0.1:0", "COHORTBOT_DATA_DIR": t.TempDir(), "COHORTBOT_LOG_LEVEL": "debug",
 	}
-	b := &slackBot{fake: slack, logs: &slackLog{}, env: env}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		errc <- dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: b.logs, err: b.logs}, environ{get: func(k string) string { return env[k] }})
-	}()
+	run := launchBot(t, env)
+	b := &slackBot{fake: slack, logs: run.log, env: env}
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("run ended with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
+		if err := run.stop(t); err != nil {
+			t.Errorf("run ended with %v", err)
 		}
 	})
 	if !slack.WaitFor(10*time.Second, func() bool {
@@ -526,7 +453,7 @@ func TestSlackAndDiscordShareOneCohort(t *testing.T) {
 	}
 
 	// Discord: set up, read the link code.
-	tz, today := slackZone(t)
+	tz, today := zoneWhereHourIn(t, 1, 12)
 	olga := discordtest.Member{ID: "1000000000000000101", Name: "Olga", Permissions: discordtest.PermManageGuild}
 	alice := discordtest.Member{ID: "1000000000000000201", Name: "Alice"}
 	r := discord.Reply(t, discord.Command(discordtest.ChannelID, olga, "cohort", discordtest.Sub("setup",

@@ -3,7 +3,10 @@
 package logtest
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
+	"strings"
 	"sync"
 )
 
@@ -23,4 +26,18 @@ func (s *Buffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Lines returns the JSON log records whose msg is msg, oldest first.
+func (s *Buffer) Lines(msg string) []map[string]any {
+	var out []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(s.String()))
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -211,38 +211,28 @@ func (s *Server) Calls(method string) []time.Time {
 
 // Messages returns the messages posted to channel ("" for all), oldest first.
 func (s *Server) Messages(channel string) []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Message
-	for _, m := range s.messages {
-		if channel == "" || m.Channel == channel {
-			out = append(out, m)
-		}
-	}
-	return out
+	return matching(s, func() []Message { return s.messages }, func(m Message) bool { return channel == "" || m.Channel == channel })
 }
 
 // Ephemerals returns the ephemeral messages shown to user ("" for all).
 func (s *Server) Ephemerals(user string) []Ephemeral {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Ephemeral
-	for _, e := range s.ephemerals {
-		if user == "" || e.User == user {
-			out = append(out, e)
-		}
-	}
-	return out
+	return matching(s, func() []Ephemeral { return s.ephemerals }, func(e Ephemeral) bool { return user == "" || e.User == user })
 }
 
 // Responses returns what was posted to the response_url with id ("" for all).
 func (s *Server) Responses(id string) []Response {
+	return matching(s, func() []Response { return s.responses }, func(r Response) bool { return id == "" || r.ID == id })
+}
+
+// matching copies the recorded items that keep accepts; items is read under the
+// server's lock, since handlers append to it concurrently.
+func matching[T any](s *Server, items func() []T, keep func(T) bool) []T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Response
-	for _, r := range s.responses {
-		if id == "" || r.ID == id {
-			out = append(out, r)
+	var out []T
+	for _, it := range items() {
+		if keep(it) {
+			out = append(out, it)
 		}
 	}
 	return out
