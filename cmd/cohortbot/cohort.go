@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"cohortbot/internal/config"
 	"cohortbot/internal/export"
@@ -66,7 +65,7 @@ func cohortCmd(ctx context.Context, args []string, io stdio, env environ) (err e
 	}
 	opts := logOptions(cfg, false, io.err)
 	opts.Level = max(cfg.LogLevel, slog.LevelWarn) // keep stdout's data and stderr quiet
-	a, err := openApp(ctx, cfg, logging.New(io.err, opts), time.Now, true)
+	a, err := openApp(ctx, cfg, logging.New(io.err, opts), env.now, true)
 	if err != nil {
 		return err
 	}

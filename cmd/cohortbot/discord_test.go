@@ -52,7 +52,7 @@ func runDiscord(t *testing.T, extra map[string]string) (*discordtest.Server, *lo
 
 func setupCohort(t *testing.T, fake *discordtest.Server, channelID string) {
 	t.Helper()
-	tz, today := zoneWhereHourIn(t, 1, 12)
+	tz, today := "UTC", testToday
 	id := fake.Command(channelID, discordOrganizer, "cohort", discordtest.Sub("setup",
 		discordtest.Str("start", today), discordtest.Str("time", "23:30"), discordtest.Str("tz", tz),
 		discordtest.Str("name", "Night owls")))
@@ -90,7 +90,7 @@ func TestDiscordRunCommandsAndInteractions(t *testing.T) {
 	}
 
 	// /cohort setup: refused for a member, done for an organizer.
-	tz, today := zoneWhereHourIn(t, 1, 12)
+	tz, today := "UTC", testToday
 	id := fake.Command(discordtest.ChannelID, discordAlice, "cohort", discordtest.Sub("setup",
 		discordtest.Str("start", today), discordtest.Str("time", "23:30"), discordtest.Str("tz", tz)))
 	if r := fake.Reply(t, id); !r.Ephemeral || r.Text() != "⚠️ Only organizers can use /cohort setup." {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	// Cohort time zones must resolve even on images without /usr/share/zoneinfo.
 	_ "time/tzdata"
@@ -29,7 +30,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cohortbot: second signal: exiting now")
 		os.Exit(code)
 	})
-	env := environ{get: os.Getenv}
+	env := environ{get: os.Getenv, now: time.Now}
 	err := dispatch(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, env)
 	stop()
 	var exit exitError
@@ -86,12 +87,19 @@ type stdio struct {
 // environ is what a command takes from its surroundings.
 type environ struct {
 	get func(string) string
+	// now is the clock of everything the command does: cohorts' days, post instants,
+	// stored timestamps. main passes time.Now; tests pass a clock set to the instant they
+	// mean, so that what they expect does not depend on when the suite runs.
+	now func() time.Time
 	// platforms, when not nil, replaces the platforms the configuration enables: tests run
 	// the real wiring with fake platforms through it.
 	platforms []platformBuilder
 }
 
 func dispatch(ctx context.Context, args []string, io stdio, env environ) error {
+	if env.now == nil {
+		return errors.New("dispatch: no clock in the environment")
+	}
 	cmd := "run"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]

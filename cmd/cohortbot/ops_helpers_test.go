@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"cohortbot/internal/clocktest"
 	"cohortbot/internal/config"
 	"cohortbot/internal/logtest"
 	"cohortbot/internal/pgtest"
@@ -180,7 +181,7 @@ func launchBot(t *testing.T, env map[string]string, platforms ...*fakePlatform) 
 	b.cancel = cancel
 	go func() {
 		b.done <- dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: b.log, err: b.log},
-			environ{get: func(k string) string { return full[k] }, platforms: builders})
+			environ{get: func(k string) string { return full[k] }, now: testNow, platforms: builders})
 	}()
 	t.Cleanup(func() { b.stop(t) })
 	return b
@@ -350,29 +351,24 @@ func proxiedDatabase(t *testing.T, password string) (dbURL string, proxy *tcpPro
 	return u.String(), proxy
 }
 
-// zoneWhereHourIn finds a fixed-offset zone whose local hour now is in [lo, hi], and its
-// local date: tests that set a cohort up "today" pick one so that today's post time has
-// passed, or not, whatever the hour the suite runs at.
-func zoneWhereHourIn(t *testing.T, lo, hi int) (tz, today string) {
-	t.Helper()
-	now := time.Now()
-	for off := -12; off <= 14; off++ {
-		name := "Etc/GMT" // Etc/GMT-3 is UTC+3
-		if off > 0 {
-			name += fmt.Sprintf("-%d", off)
-		} else if off < 0 {
-			name += fmt.Sprintf("+%d", -off)
-		}
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			continue
-		}
-		if h := now.In(loc).Hour(); h >= lo && h <= hi {
-			return name, now.In(loc).Format("2006-01-02")
-		}
-	}
-	t.Fatalf("no zone where it is now between %02d:00 and %02d:59", lo, hi)
-	return "", ""
+// testEpoch is the instant every test of the real wiring starts at: Wednesday 10 March
+// 2027, 10:00 UTC. Their clocks run on from there at real speed (clocktest.Running), so
+// what they expect never depends on the hour or the date the suite runs at.
+var testEpoch = time.Date(2027, 3, 10, 10, 0, 0, 0, time.UTC)
+
+// testToday is testEpoch's date: a cohort set up to start then with a post time after
+// 10:00 has its first card still to come; one before 10:00 has it due at once.
+const testToday = "2027-03-10"
+
+// testNow is the test binary's clock: testEpoch when the binary starts, then real time
+// passing. One clock for every command a test runs, so that a command run after another
+// (a restart, `cohort export` after a check-in) also runs later.
+var testNow = clocktest.Running(testEpoch)
+
+// testEnv is the environment of a command run by a test: vars as its variables, and
+// testNow.
+func testEnv(vars map[string]string) environ {
+	return environ{get: func(k string) string { return vars[k] }, now: testNow}
 }
 
 // fakeChannel is the ChannelRef of fake channel n.
@@ -390,12 +386,12 @@ func seedCohorts(t *testing.T, env map[string]string, n int, checkIn bool) []int
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler), time.Now, true)
+	a, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler), testNow, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	tz, today := zoneWhereHourIn(t, 3, 20)
+	tz, today := "UTC", testToday
 	var ids []int64
 	for i := range n {
 		ch := fakeChannel(i)

@@ -342,7 +342,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			for _, args := range [][]string{{"run"}, {"run", "--check-config"}} {
 				log := &logtest.Buffer{}
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				err := dispatch(ctx, args, stdio{in: strings.NewReader(""), out: log, err: log}, environ{get: func(k string) string { return env[k] }})
+				err := dispatch(ctx, args, stdio{in: strings.NewReader(""), out: log, err: log}, testEnv(env))
 				cancel()
 				if args[len(args)-1] == "run" && err == nil {
 					t.Errorf("%v succeeded", args)
@@ -419,13 +419,13 @@ func TestConsoleServesHTTPOnlyWhenAsked(t *testing.T) {
 	t.Parallel()
 	var errOut logtest.Buffer
 	env := map[string]string{"COHORTBOT_DATA_DIR": t.TempDir()}
-	err := dispatch(context.Background(), nil, stdio{in: strings.NewReader("/help\n"), out: &errOut, err: &errOut}, environ{get: func(k string) string { return env[k] }})
+	err := dispatch(context.Background(), nil, stdio{in: strings.NewReader("/help\n"), out: &errOut, err: &errOut}, testEnv(env))
 	if err != nil || strings.Contains(errOut.String(), "http listening") {
 		t.Errorf("console without COHORTBOT_HTTP_ADDR: %v\n%s", err, errOut.String())
 	}
 	env["COHORTBOT_HTTP_ADDR"] = "127.0.0.1:0"
 	errOut = logtest.Buffer{}
-	err = dispatch(context.Background(), nil, stdio{in: strings.NewReader("/help\n"), out: &errOut, err: &errOut}, environ{get: func(k string) string { return env[k] }})
+	err = dispatch(context.Background(), nil, stdio{in: strings.NewReader("/help\n"), out: &errOut, err: &errOut}, testEnv(env))
 	if err != nil || !strings.Contains(errOut.String(), "http listening") {
 		t.Errorf("console with COHORTBOT_HTTP_ADDR: %v\n%s", err, errOut.String())
 	}

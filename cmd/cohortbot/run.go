@@ -50,10 +50,10 @@ func runCmd(ctx context.Context, args []string, io stdio, env environ) (err erro
 		builders = []platformBuilder{discordPlatform, slackPlatform}
 	}
 	log := logging.New(io.err, logOptions(cfg, consoleMode, io.err))
-	now := time.Now
+	now := env.now
 	var sim *schedule.SimClock
 	if consoleMode {
-		sim = schedule.NewSimClock(time.Now)
+		sim = schedule.NewSimClock(env.now)
 		now = sim.Now
 	}
 	a, err := openApp(ctx, cfg, log, now, true)

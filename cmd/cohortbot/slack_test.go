@@ -84,7 +84,7 @@ func runSlack(t *testing.T, socket bool) *slackBot {
 }
 
 func slackSetupText(t *testing.T) string {
-	tz, today := zoneWhereHourIn(t, 1, 12)
+	tz, today := "UTC", testToday
 	return fmt.Sprintf(`setup start:%s time:23:30 tz:%s name:"Night owls"`, today, tz)
 }
 
@@ -415,7 +415,7 @@ func TestSlackRunRefusesARejectedToken(t *testing.T) {
 	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: logs, err: logs}, environ{get: func(k string) string { return env[k] }})
+	err := dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: logs, err: logs}, testEnv(env))
 	if err == nil || !strings.Contains(err.Error(), "start slack: slack auth.test with SLACK_BOT_TOKEN: Slack rejected the token (invalid_auth)") {
 		t.Errorf("run: %v", err)
 	}
@@ -453,7 +453,7 @@ func TestSlackAndDiscordShareOneCohort(t *testing.T) {
 	}
 
 	// Discord: set up, read the link code.
-	tz, today := zoneWhereHourIn(t, 1, 12)
+	tz, today := "UTC", testToday
 	olga := discordtest.Member{ID: "1000000000000000101", Name: "Olga", Permissions: discordtest.PermManageGuild}
 	alice := discordtest.Member{ID: "1000000000000000201", Name: "Alice"}
 	r := discord.Reply(t, discord.Command(discordtest.ChannelID, olga, "cohort", discordtest.Sub("setup",

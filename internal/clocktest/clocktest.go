@@ -32,3 +32,11 @@ func (c *Clock) Add(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// Running is a clock that reads start when it is made and then runs at real speed. Tests
+// of the real wiring use it: the test chooses the date and the hour, while timeouts,
+// leases and retries still see time pass.
+func Running(start time.Time) func() time.Time {
+	began := time.Now()
+	return func() time.Time { return start.Add(time.Since(began)) }
+}
