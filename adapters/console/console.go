@@ -1,6 +1,6 @@
 // Package console is a chat channel in the terminal: a newcomer's first run and a way to
 // script sessions (printf '/today\n' | cohortbot). It talks to the same core and store as
-// the platforms; the member is also the organizer, and /as NAME switches member.
+// the platforms; the member is also an organizer, and /as NAME switches member.
 package console
 
 import (
@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -21,29 +20,34 @@ import (
 // Channel is the one console channel every session shares, so data survives restarts.
 var Channel = study.ChannelRef{Platform: "console", Workspace: "local", Channel: "console"}
 
-// Console reads commands line by line and prints replies and posts.
-type Console struct {
-	svc    *study.Service
-	out    io.Writer
-	log    *slog.Logger
-	user   study.UserRef
-	prompt bool
-
-	mu     sync.Mutex // replies and posts (from the scheduler's goroutine) share out
-	posted int
-	now    func() time.Time
-
-	// OnClock moves the simulated clock (/clock +7d, /clock now) and returns the new time;
+// Config wires a Console.
+type Config struct {
+	Core    study.Handler
+	Printer *Printer
+	Log     *slog.Logger
+	User    string // the member typing
+	Prompt  bool   // show a prompt (an interactive terminal)
+	// Clock moves the simulated clock (/clock +7d, /clock now) and returns the new time;
 	// nil when the console has no scheduler.
-	OnClock func(ctx context.Context, d time.Duration, reset bool) (time.Time, error)
+	Clock func(ctx context.Context, d time.Duration, reset bool) (time.Time, error)
 	// AfterLine runs after each line (the scheduler's catch-up, so posts appear promptly).
 	AfterLine func(ctx context.Context)
 }
 
-// New makes a console for member name.
-func New(svc *study.Service, out io.Writer, log *slog.Logger, name string, prompt bool) *Console {
-	c := &Console{svc: svc, out: out, log: log, prompt: prompt, now: svc.Now}
-	c.switchUser(name)
+// Console reads commands line by line and prints replies.
+type Console struct {
+	cfg  Config
+	pr   *Printer
+	user study.UserRef
+}
+
+// New makes a console.
+func New(cfg Config) *Console {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &Console{cfg: cfg, pr: cfg.Printer}
+	c.switchUser(cfg.User)
 	return c
 }
 
@@ -59,7 +63,7 @@ func (c *Console) switchUser(name string) {
 
 // Run reads in until it ends or ctx is cancelled.
 func (c *Console) Run(ctx context.Context, in io.Reader) error {
-	fmt.Fprintf(c.out, "cohortbot console — you are %s (an organizer). /help lists commands, /as NAME switches member, Ctrl-D quits.\n", c.user.Name)
+	c.pr.line(fmt.Sprintf("cohortbot console — you are %s (an organizer). /help lists commands, /as NAME switches member, Ctrl-D quits.", c.user.Name))
 	lines := make(chan string)
 	errc := make(chan error, 1)
 	go func() {
@@ -76,7 +80,9 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 		close(lines)
 	}()
 	for {
-		c.showPrompt()
+		if c.cfg.Prompt {
+			c.pr.prompt(c.user.Name + "> ")
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -89,50 +95,45 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 	}
 }
 
-func (c *Console) showPrompt() {
-	if c.prompt {
-		fmt.Fprintf(c.out, "%s> ", c.user.Name)
-	}
-}
-
 // Line handles one typed line.
 func (c *Console) Line(ctx context.Context, line string) {
 	line = strings.TrimSpace(line)
+	req := study.Request{Channel: Channel, User: c.user, Admin: true}
 	switch {
 	case line == "" || strings.HasPrefix(line, "#"):
 		return
 	case strings.HasPrefix(line, "/as"):
 		name := strings.TrimSpace(strings.TrimPrefix(line, "/as"))
 		if name == "" {
-			c.printError(study.Errorf(study.EINVALID, "say who: /as NAME"))
+			c.pr.reply(ctx, study.Reply{}, study.Errorf(study.EINVALID, "say who: /as NAME"), c.cfg.Log)
 			return
 		}
 		c.switchUser(name)
-		c.print(study.Reply{Messages: []study.Message{{Sections: []study.Section{{Text: "You are now " + name + "."}}}}}, nil)
+		c.pr.line("You are now " + name + ".")
 		return
 	case line == "/clock" || strings.HasPrefix(line, "/clock "):
 		c.clock(ctx, strings.TrimSpace(strings.TrimPrefix(line, "/clock")))
 		return
 	case !strings.HasPrefix(line, "/"):
 		// A plain line is a reply in today's thread: it checks the member in.
-		reply, err := c.svc.CheckIn(ctx, study.CheckInRequest{Channel: Channel, User: c.user, Source: study.SourceReply, Note: line})
-		c.print(reply, err)
-		return
+		req.Source, req.Text = study.SourceReply, line
+	default:
+		req.Command, req.Sub, req.Text = study.SplitCommandLine(line)
 	}
-	cmd, sub, rest := study.SplitCommandLine(line)
-	reply, err := c.svc.Handle(ctx, study.Request{
-		Channel: Channel, User: c.user, Organizer: true, Command: cmd, Sub: sub, Text: rest,
-	})
-	c.print(reply, err)
-	if c.AfterLine != nil {
-		c.AfterLine(ctx)
+	reply, err := c.cfg.Core.Handle(ctx, req)
+	if reply.React != "" {
+		reply = study.Reply{Messages: []study.Message{{Sections: []study.Section{{Text: reply.React + " counted: you are checked in for today."}}}}}
+	}
+	c.pr.reply(ctx, reply, err, c.cfg.Log)
+	if c.cfg.AfterLine != nil {
+		c.cfg.AfterLine(ctx)
 	}
 }
 
 // clock moves the simulated time: /clock +7d, +3h, +30m, or now (back to real time).
 func (c *Console) clock(ctx context.Context, arg string) {
-	if c.OnClock == nil {
-		c.printError(study.Errorf(study.EINVALID, "/clock needs the scheduler"))
+	if c.cfg.Clock == nil {
+		c.pr.reply(ctx, study.Reply{}, study.Errorf(study.EINVALID, "/clock needs the scheduler"), c.cfg.Log)
 		return
 	}
 	var d time.Duration
@@ -140,18 +141,16 @@ func (c *Console) clock(ctx context.Context, arg string) {
 	if !reset {
 		var err error
 		if d, err = parseStep(arg); err != nil {
-			c.printError(err)
+			c.pr.reply(ctx, study.Reply{}, err, c.cfg.Log)
 			return
 		}
 	}
-	t, err := c.OnClock(ctx, d, reset)
+	t, err := c.cfg.Clock(ctx, d, reset)
 	if err != nil {
-		c.printError(err)
+		c.pr.reply(ctx, study.Reply{}, err, c.cfg.Log)
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fmt.Fprintf(c.out, "🕰 It is now %s.\n", t.UTC().Format("Mon 2 Jan 2006 15:04 UTC"))
+	c.pr.line(fmt.Sprintf("🕰 It is now %s.", t.UTC().Format("Mon 2 Jan 2006 15:04 UTC")))
 }
 
 // parseStep reads +7d, +3h, +30m (days are 24 hours of simulated time).
@@ -173,60 +172,4 @@ func parseStep(s string) (time.Duration, error) {
 		return time.Duration(n) * time.Minute, nil
 	}
 	return 0, bad
-}
-
-func (c *Console) print(reply study.Reply, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err != nil {
-		c.writeError(err)
-		return
-	}
-	for i, m := range reply.Messages {
-		if i > 0 {
-			fmt.Fprintln(c.out, "───")
-		}
-		fmt.Fprint(c.out, study.PlainText(m))
-	}
-}
-
-func (c *Console) printError(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.writeError(err)
-}
-
-func (c *Console) writeError(err error) {
-	if study.ErrorCode(err) == study.EINTERNAL {
-		c.log.Error("command failed", "err", err)
-	}
-	fmt.Fprintln(c.out, "⚠️ "+study.ErrorMessage(err))
-}
-
-// Post shows a scheduled post as it happens: the console is the channel. Threads are
-// named but flat; the message id counts posts so thread replies can find their day.
-func (c *Console) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.posted++
-	ref := study.MessageRef{MessageID: fmt.Sprintf("console-%d", c.posted)}
-	when := ""
-	if c.now != nil {
-		when = " · " + c.now().Format("Mon 2 Jan 15:04 MST")
-	}
-	fmt.Fprintf(c.out, "\n📣 posted (%s%s)\n", out.Kind, when)
-	for i, m := range out.Messages {
-		if i == 1 && out.Messages[0].ThreadName != "" {
-			fmt.Fprintf(c.out, "🧵 thread “%s”\n", out.Messages[0].ThreadName)
-			ref.ThreadID = "thread-" + ref.MessageID
-		} else if i > 0 {
-			fmt.Fprintln(c.out, "───")
-		}
-		fmt.Fprint(c.out, study.PlainText(m))
-	}
-	if out.Messages != nil && out.Messages[0].ThreadName != "" && ref.ThreadID == "" {
-		ref.ThreadID = "thread-" + ref.MessageID
-	}
-	fmt.Fprintln(c.out)
-	return ref, nil
 }

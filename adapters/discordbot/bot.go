@@ -4,9 +4,9 @@
 // study.Poster of the "discord" platform).
 //
 // Channels are study.ChannelRef{Platform: "discord", Workspace: guild id, Channel:
-// channel id}; a thread stands for its parent channel. Members are the guild's users. An
-// organizer is a member with Manage Server or Administrator, or with the role stored by
-// /cohort set organizer-role:@role (channel setting "organizer-role").
+// channel id}; a thread stands for its parent channel. Members are the guild's users; the
+// adapter tells the core who has Manage Server or Administrator (Request.Admin) and their
+// roles, and the core decides who organizes.
 //
 // The bot asks only for the Guilds and Guild Messages intents: thread replies are seen
 // as MESSAGE_CREATE events without their text (message content is privileged), which is
@@ -28,6 +28,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"cohortbot/internal/middleware"
 	"cohortbot/internal/study"
 )
 
@@ -45,21 +46,6 @@ const (
 // guild messages (replies in day threads). No privileged intent.
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages
 
-// SettingOrganizerRole is the channel setting that names the organizer role's id.
-const SettingOrganizerRole = "organizer-role"
-
-// Service is the part of the core the bot talks to (*study.Service).
-type Service interface {
-	Handle(ctx context.Context, req study.Request) (study.Reply, error)
-	CheckIn(ctx context.Context, req study.CheckInRequest) (study.Reply, error)
-}
-
-// Settings keeps per-channel adapter settings (the store).
-type Settings interface {
-	ChannelSetting(ctx context.Context, ch study.ChannelRef, key string) (string, error)
-	SetChannelSetting(ctx context.Context, ch study.ChannelRef, key, value string) error
-}
-
 // Config wires a Bot.
 type Config struct {
 	// Token is the bot token, without the "Bot " prefix. It is never logged.
@@ -72,9 +58,9 @@ type Config struct {
 	ShardID    int
 	ShardCount int
 
-	Service  Service
-	Settings Settings
-	Log      *slog.Logger
+	// Core answers every command, button and thread reply.
+	Core study.Handler
+	Log  *slog.Logger
 
 	// DeferAfter is how long an interaction waits for the core before it is deferred,
 	// counted from the interaction's creation (its id), so gateway lag counts too.
@@ -100,21 +86,17 @@ func (c Config) LogValue() slog.Value {
 // Bot is the Discord connection: it implements cohortbot's platform (Name, Poster, Start,
 // Close) and study.Poster.
 type Bot struct {
-	cfg Config
-	log *slog.Logger
-	s   *discordgo.Session
-	svc Service
-	set Settings
+	cfg  Config
+	log  *slog.Logger
+	s    *discordgo.Session
+	core study.Handler
+	work *middleware.Work // in-flight event handlers
 
 	zones *zoneList
 
-	mu      sync.Mutex
-	appID   string
-	botID   string
-	closing bool
-	ctx     context.Context // handlers' context: ends at Close
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // in-flight event handlers
+	mu    sync.Mutex
+	appID string
+	botID string
 
 	chans *channelCache
 
@@ -141,8 +123,8 @@ func New(cfg Config) (*Bot, error) {
 	if strings.TrimSpace(cfg.Token) == "" {
 		return nil, errors.New("discord: no bot token")
 	}
-	if cfg.Service == nil || cfg.Settings == nil {
-		return nil, errors.New("discord: Service and Settings are required")
+	if cfg.Core == nil {
+		return nil, errors.New("discord: Core is required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -192,9 +174,9 @@ func New(cfg Config) (*Bot, error) {
 	s.State.TrackVoice, s.State.TrackPresences, s.State.TrackThreadMembers = false, false, false
 	s.State.TrackChannels, s.State.TrackThreads = true, true
 
-	b := &Bot{cfg: cfg, log: cfg.Log.With("platform", Platform), s: s, svc: cfg.Service, set: cfg.Settings,
+	b := &Bot{cfg: cfg, log: cfg.Log.With("platform", Platform), s: s, core: cfg.Core,
 		zones: loadZones(), chans: newChannelCache(10000)}
-	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.work = middleware.NewWork(b.log)
 	s.AddHandler(b.onEvent)
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Ready) {
 		b.connected.Store(true)
@@ -223,10 +205,6 @@ func (b *Bot) Poster() study.Poster { return b }
 // Start connects to the gateway, learns the application id and registers the commands.
 // Handlers keep running until Close.
 func (b *Bot) Start(ctx context.Context) error {
-	b.mu.Lock()
-	b.cancel()
-	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	b.mu.Unlock()
 	if err := b.s.Open(); err != nil {
 		return fmt.Errorf("discord: connect to the gateway: %w", redactErr(err, b.cfg.Token))
 	}
@@ -261,20 +239,7 @@ func (b *Bot) Start(ctx context.Context) error {
 
 // Close stops taking events, lets in-flight handlers finish (briefly) and disconnects.
 func (b *Bot) Close() error {
-	b.mu.Lock()
-	b.closing = true
-	b.mu.Unlock()
-	done := make(chan struct{})
-	go func() { b.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		b.log.Warn("discord: handlers still running at shutdown")
-	}
-	b.mu.Lock()
-	cancel := b.cancel
-	b.mu.Unlock()
-	cancel()
+	b.work.Close(10 * time.Second)
 	return b.s.Close()
 }
 
@@ -283,24 +248,6 @@ func (b *Bot) ids() (appID, botID string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.appID, b.botID
-}
-
-// handlerCtx is the context event handlers work under.
-func (b *Bot) handlerCtx() context.Context {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.ctx
-}
-
-// track registers an in-flight handler; false once closing.
-func (b *Bot) track() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closing {
-		return false
-	}
-	b.wg.Add(1)
-	return true
 }
 
 // onEvent routes gateway dispatches. discordgo runs each in its own goroutine.

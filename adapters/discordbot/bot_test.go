@@ -97,7 +97,7 @@ func TestCommandRegistrationPayload(t *testing.T) {
 	// A restart overwrites with the same list; DISCORD_GUILD_ID registers on the guild.
 	ctx := context.Background()
 	w.bot.Close()
-	again, err := discordbot.New(discordbot.Config{Token: w.fake.Token, APIURL: w.fake.URL, GuildID: discordtest.GuildID, Service: w.svc, Settings: w.store})
+	again, err := discordbot.New(discordbot.Config{Token: w.fake.Token, APIURL: w.fake.URL, GuildID: discordtest.GuildID, Core: w.svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,8 +227,8 @@ func TestTodayAndDoneAreEphemeral(t *testing.T) {
 
 func TestDeferredReplyWhenTheCoreIsSlow(t *testing.T) {
 	t.Parallel()
-	w := start(t, store.SQLite, withDeferAfter(150*time.Millisecond), withService(func(s discordbot.Service) discordbot.Service {
-		return slowService{Service: s, delay: 600 * time.Millisecond}
+	w := start(t, store.SQLite, withDeferAfter(150*time.Millisecond), withService(func(s study.Handler) study.Handler {
+		return slowService{Handler: s, delay: 600 * time.Millisecond}
 	}))
 	w.setup(t) // slow too: deferred publicly, then edited
 
@@ -289,7 +289,7 @@ func TestGatewayLagDefersEarlier(t *testing.T) {
 
 func TestPanicIsRecoveredAndAnswered(t *testing.T) {
 	t.Parallel()
-	w := start(t, store.SQLite, withService(func(s discordbot.Service) discordbot.Service { return panicService{s} }))
+	w := start(t, store.SQLite, withService(func(s study.Handler) study.Handler { return panicService{s} }))
 	r := w.fake.Reply(t, w.fake.Command(discordtest.ChannelID, alice, "today"))
 	if !r.Ephemeral || r.Text() != "⚠️ Something went wrong on our side; the organizers can see it in the logs." {
 		t.Errorf("after a panic: %q", r.Text())
@@ -363,7 +363,7 @@ func TestDailyCardPostedWithEmbedButtonNonceAndThread(t *testing.T) {
 		}
 	}
 	posts, err := w.store.Posts(context.Background(), 1, study.KindDay, 10)
-	if err != nil || len(posts) != 1 || posts[0].Status != study.PostSent || posts[0].ThreadID != th.ID || posts[0].MessageID != card.ID {
+	if err != nil || len(posts) != 1 || posts[0].Status != study.PostSent || posts[0].Done.ThreadID != th.ID || posts[0].Done.MessageID != card.ID {
 		t.Errorf("outbox %+v, %v", posts, err)
 	}
 }
@@ -374,12 +374,12 @@ func TestPostIsIdempotentAcrossACrash(t *testing.T) {
 	out := study.Outgoing{Channel: channel(), Kind: study.KindDay, Nonce: "cb1234567890123456789",
 		Messages: append([]study.Message{study.CardMessage(w.track, 11)}, study.CardThreadMessages(w.track, 11)...)}
 	ctx := context.Background()
-	first, err := w.bot.Post(ctx, out)
+	first, err := w.bot.Post(ctx, out, noRecord)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The process died before recording the send; the outbox row is sent again.
-	again, err := w.bot.Post(ctx, out)
+	again, err := w.bot.Post(ctx, out, noRecord)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +466,7 @@ func TestRateLimitIsHonoured(t *testing.T) {
 		Messages: []study.Message{{Title: "🏆 Leaderboard", Sections: []study.Section{{Text: "🥇 Alice — 1 day done"}}}}}
 	route := "POST /channels/{channel}/messages"
 	w.fake.Fail(route, discordtest.Fault{Status: 429, RetryAfter: 400 * time.Millisecond}, 1)
-	if _, err := w.bot.Post(ctx, out); err != nil {
+	if _, err := w.bot.Post(ctx, out, noRecord); err != nil {
 		t.Fatalf("post after a short 429: %v", err)
 	}
 	reqs := w.fake.Requests(route)
@@ -484,7 +484,7 @@ func TestRateLimitIsHonoured(t *testing.T) {
 	w.fake.Fail(route, discordtest.Fault{Status: 429, RetryAfter: 30 * time.Second, Global: true}, 1)
 	began := time.Now()
 	out.Nonce = "cb0000000000000000430"
-	_, err := w.bot.Post(ctx, out)
+	_, err := w.bot.Post(ctx, out, noRecord)
 	var de *study.DeliveryError
 	if !errors.As(err, &de) || de.Permanent || de.RetryAfter != 30*time.Second {
 		t.Fatalf("long 429: %#v", err)
@@ -501,7 +501,7 @@ func TestDeliveryFailuresAreClassified(t *testing.T) {
 	route := "POST /channels/{channel}/messages"
 	msg := []study.Message{{Title: "Recap", Sections: []study.Section{{Text: "a week"}}}}
 	post := func(channelID, nonce string) error {
-		_, err := w.bot.Post(ctx, study.Outgoing{Channel: study.ChannelRef{Platform: "discord", Workspace: discordtest.GuildID, Channel: channelID}, Nonce: nonce, Messages: msg})
+		_, err := w.bot.Post(ctx, study.Outgoing{Channel: study.ChannelRef{Platform: "discord", Workspace: discordtest.GuildID, Channel: channelID}, Nonce: nonce, Messages: msg}, noRecord)
 		return err
 	}
 	// 5xx: retried with backoff, then transient.
@@ -537,32 +537,25 @@ func TestDeletedChannelBecomesAFailedDelivery(t *testing.T) {
 	w := start(t, store.SQLite)
 	w.setup(t)
 	w.fake.DeleteChannel(discordtest.ChannelID)
-	// /cohort post cannot be typed in a deleted channel: run the scheduler's post directly.
-	if _, err := w.sched.PublishNow(context.Background(), 1, study.KindDay); err != nil {
+	// /cohort post cannot be typed in a deleted channel: ask the core directly.
+	ctx := context.Background()
+	organizerIn := study.Request{Channel: channel(), Admin: true, Command: "cohort", User: study.UserRef{Platform: discordbot.Platform, ID: organizer.ID}}
+	post := organizerIn
+	post.Sub, post.Text = "post", "today"
+	if _, err := w.svc.Handle(ctx, post); err != nil {
 		t.Fatal(err)
 	}
-	w.sched.RunOnce(context.Background())
-	posts, err := w.store.Posts(context.Background(), 1, study.KindDay, 10)
+	w.sched.RunOnce(ctx)
+	posts, err := w.store.Posts(ctx, 1, study.KindDay, 10)
 	if err != nil || len(posts) != 1 || posts[0].Status != study.PostFailed || !strings.Contains(posts[0].LastError, "Unknown Channel") {
 		t.Fatalf("outbox %+v, %v", posts, err)
 	}
-	lines, err := w.sched.StatusLines(context.Background(), mustView(t, w))
-	if err != nil || !strings.Contains(strings.Join(lines, "\n"), "the Discord channel no longer exists (Unknown Channel)") {
-		t.Errorf("status lines %q, %v", lines, err)
+	status := organizerIn
+	status.Sub = "status"
+	r, err := w.svc.Handle(ctx, status)
+	if err != nil || !strings.Contains(study.PlainText(r.Messages[0]), "the Discord channel no longer exists (Unknown Channel)") {
+		t.Errorf("status %+v, %v", r, err)
 	}
-}
-
-func mustView(t *testing.T, w *world) study.CohortView {
-	t.Helper()
-	c, err := w.store.Cohort(context.Background(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := w.svc.View(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func TestReconnectResumesAndInteractionsStillWork(t *testing.T) {
@@ -596,7 +589,7 @@ func TestWrongTokenFailsStartWithoutLeakingIt(t *testing.T) {
 	t.Parallel()
 	w := start(t, store.SQLite)
 	bad := "wrong.token.very-secret-value"
-	b, err := discordbot.New(discordbot.Config{Token: bad, APIURL: w.fake.URL, Service: w.svc, Settings: w.store})
+	b, err := discordbot.New(discordbot.Config{Token: bad, APIURL: w.fake.URL, Core: w.svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -650,5 +643,61 @@ func TestLinkedChannelGetsTheCardToo(t *testing.T) {
 	discordtest.WaitFor(t, "two ✅", 5*time.Second, func() bool { return len(w.fake.Reactions()) == 2 })
 	if cis, _ := w.store.CheckIns(context.Background(), 1); len(cis) != 1 {
 		t.Errorf("%d check-ins from replies in both threads, want 1", len(cis))
+	}
+}
+
+// TestRegistrationIsTheCommandTable: what the bot registers is exactly the core's command
+// table — every command, subcommand and option, in order, and nothing else.
+func TestRegistrationIsTheCommandTable(t *testing.T) {
+	t.Parallel()
+	w := start(t, store.SQLite)
+	raw, _ := w.fake.Commands("global")
+	type option struct {
+		Name    string   `json:"name"`
+		Type    int      `json:"type"`
+		Options []option `json:"options"`
+	}
+	var got []option
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	describe := func(name string, opts []option) string {
+		var b strings.Builder
+		b.WriteString(name + "(")
+		for _, o := range opts {
+			b.WriteString(o.Name)
+			if o.Type == 1 { // a subcommand
+				b.WriteString("(")
+				for _, so := range o.Options {
+					b.WriteString(so.Name + " ")
+				}
+				b.WriteString(")")
+			}
+			b.WriteString(" ")
+		}
+		return b.String() + ")"
+	}
+	var gotNames, wantNames []string
+	for _, c := range got {
+		gotNames = append(gotNames, describe(c.Name, c.Options))
+	}
+	onDiscord := func(opts []study.Option) []option {
+		var out []option
+		for _, o := range opts {
+			if o.Platform == "" || o.Platform == discordbot.Platform {
+				out = append(out, option{Name: o.Name})
+			}
+		}
+		return out
+	}
+	for _, c := range study.Commands() {
+		opts := onDiscord(c.Options)
+		for _, s := range c.Subs {
+			opts = append(opts, option{Name: s.Name, Type: 1, Options: onDiscord(s.Options)})
+		}
+		wantNames = append(wantNames, describe(c.NameOn(discordbot.Platform), opts))
+	}
+	if strings.Join(gotNames, "\n") != strings.Join(wantNames, "\n") {
+		t.Errorf("registered:\n%s\nthe table:\n%s", strings.Join(gotNames, "\n"), strings.Join(wantNames, "\n"))
 	}
 }

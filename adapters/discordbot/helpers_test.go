@@ -12,11 +12,13 @@ import (
 	"cohortbot/content"
 	"cohortbot/internal/curriculum"
 	"cohortbot/internal/logtest"
+	"cohortbot/internal/middleware"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/schedule"
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -34,17 +36,17 @@ const leadRole = "1000000000000000900"
 
 // slowService delays the core, as a slow database would.
 type slowService struct {
-	discordbot.Service
+	study.Handler
 	delay time.Duration
 }
 
 func (s slowService) Handle(ctx context.Context, req study.Request) (study.Reply, error) {
 	time.Sleep(s.delay)
-	return s.Service.Handle(ctx, req)
+	return s.Handler.Handle(ctx, req)
 }
 
 // panicService panics in the core.
-type panicService struct{ discordbot.Service }
+type panicService struct{ study.Handler }
 
 func (panicService) Handle(context.Context, study.Request) (study.Reply, error) {
 	panic("boom: index out of range")
@@ -80,21 +82,21 @@ func start(t *testing.T, d store.Dialect, opts ...option) *world {
 		t.Fatal(err)
 	}
 	w.track = src.Track
-	w.svc = study.NewService(w.store, clock, src.Track)
+	w.svc = studytest.MustService(t, w.store, clock, src.Track)
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := discordbot.Config{Token: w.fake.Token, APIURL: w.fake.URL, Service: w.svc, Settings: w.store, Log: log,
+	cfg := discordbot.Config{Token: w.fake.Token, APIURL: w.fake.URL, Core: w.svc, Log: log,
 		RetryBackoff: 20 * time.Millisecond}
 	for _, o := range opts {
 		o(&cfg, w)
 	}
+	// As `cohortbot run` wires it: the core inside the middleware chain.
+	cfg.Core = middleware.Chain(cfg.Core, middleware.Log(log), middleware.Recover(log))
 	bot, err := discordbot.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.bot = bot
-	w.sched = schedule.New(schedule.Config{Outbox: w.store, Service: w.svc, Poster: study.Posters{discordbot.Platform: bot}, Now: clock, Log: log})
-	w.svc.Publisher = w.sched
-	w.svc.StatusExtras = w.sched.StatusLines
+	w.sched = studytest.MustScheduler(t, w.store, w.svc, study.Posters{discordbot.Platform: bot}, clock, func(c *schedule.Config) { c.Log = log })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := bot.Start(ctx); err != nil {
@@ -143,8 +145,8 @@ func withDeferAfter(d time.Duration) option {
 	return func(c *discordbot.Config, _ *world) { c.DeferAfter = d }
 }
 
-func withService(f func(discordbot.Service) discordbot.Service) option {
-	return func(c *discordbot.Config, _ *world) { c.Service = f(c.Service) }
+func withService(f func(study.Handler) study.Handler) option {
+	return func(c *discordbot.Config, _ *world) { c.Core = f(c.Core) }
 }
 
 // card is the day's card in #study: the message with the Done button.
@@ -158,3 +160,6 @@ func (w *world) card(t *testing.T) discordtest.Message {
 	t.Fatal("no card with a button in #study")
 	return discordtest.Message{}
 }
+
+// noRecord is a delivery recorder for posts sent outside the scheduler.
+func noRecord(context.Context, study.Delivered) error { return nil }

@@ -22,44 +22,60 @@ const maxNonce = 25
 
 // Post delivers a scheduled post: each core message rendered into one or more Discord
 // messages; when the first has a ThreadName, a thread is started on it and the rest go
-// into the thread. Every message carries a nonce derived from the outbox row's with
-// enforce_nonce, so a resend after a crash (or a retry after a lost answer) returns the
-// message already posted instead of posting twice; a thread already started on it is
-// found again (a thread started from a message has the message's id).
-func (b *Bot) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
-	var ref study.MessageRef
+// into the thread. It continues from out.Done and records its progress after each
+// message and the thread, so a retry never starts over. Every message also carries a
+// nonce derived from the outbox row's with enforce_nonce, so a resend whose record was
+// lost (a crash between send and record) returns the message already posted instead of
+// posting twice; a thread already started on it is found again (a thread started from a
+// message has the message's id).
+func (b *Bot) Post(ctx context.Context, out study.Outgoing, record study.Recorder) (study.MessageRef, error) {
 	if len(out.Messages) == 0 {
-		return ref, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
+		return study.MessageRef{}, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
 	}
+	done := out.Done
 	target := out.Channel.Channel
-	if out.Thread != "" {
-		target, ref.ThreadID = out.Thread, out.Thread
+	switch {
+	case out.Thread != "":
+		target = out.Thread
+	case done.ThreadID != "":
+		target = done.ThreadID
 	}
 	seq := 0
 	for i, m := range out.Messages {
-		first := ""
 		for _, part := range render(m) {
+			if seq < done.Parts {
+				seq++
+				continue // sent by an earlier attempt
+			}
 			part.Nonce = messageNonce(out.Nonce, seq)
 			part.EnforceNonce = part.Nonce != ""
 			seq++
 			id, err := b.createMessage(ctx, target, part)
 			if err != nil {
-				return ref, deliveryError(err)
+				return study.MessageRef{}, deliveryError(err)
 			}
-			if first == "" {
-				first = id
+			if done.MessageID == "" {
+				done.MessageID = id
 			}
-			if ref.MessageID == "" {
-				ref.MessageID = id
+			done.Parts = seq
+			if err := record(ctx, done); err != nil {
+				return study.MessageRef{}, err
 			}
 		}
-		if i == 0 && m.ThreadName != "" && out.Thread == "" {
-			tid, err := b.startThread(ctx, target, first, m.ThreadName)
+		if i == 0 && m.ThreadName != "" && out.Thread == "" && done.ThreadID == "" {
+			tid, err := b.startThread(ctx, target, done.MessageID, m.ThreadName)
 			if err != nil {
-				return ref, deliveryError(err)
+				return study.MessageRef{}, deliveryError(err)
 			}
-			ref.ThreadID, target = tid, tid
+			done.ThreadID, target = tid, tid
+			if err := record(ctx, done); err != nil {
+				return study.MessageRef{}, err
+			}
 		}
+	}
+	ref := study.MessageRef{MessageID: done.MessageID, ThreadID: done.ThreadID}
+	if out.Thread != "" {
+		ref.ThreadID = out.Thread
 	}
 	return ref, nil
 }

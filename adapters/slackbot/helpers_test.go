@@ -14,11 +14,13 @@ import (
 	"cohortbot/content"
 	"cohortbot/internal/curriculum"
 	"cohortbot/internal/logtest"
+	"cohortbot/internal/middleware"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/schedule"
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -77,11 +79,11 @@ func newEnv(t *testing.T, d store.Dialect, socket bool, tweak func(*Config)) *en
 		return e.now
 	}
 	e.st = storetest.MustOpen(t, d, clock)
-	e.svc = study.NewService(e.st, clock, loadTrack(t))
+	e.svc = studytest.MustService(t, e.st, clock, loadTrack(t))
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := Config{
 		BotToken: e.fake.BotToken, SigningSecret: "8f742231b10e8888abcd99yyyzzz85a5",
-		APIURL: e.fake.APIURL(), Service: e.svc, Store: e.st, Log: log,
+		APIURL: e.fake.APIURL(), Core: e.svc, Log: log,
 		PostInterval: 10 * time.Millisecond, PingInterval: 2 * time.Second,
 	}
 	if socket {
@@ -90,15 +92,14 @@ func newEnv(t *testing.T, d store.Dialect, socket bool, tweak func(*Config)) *en
 	if tweak != nil {
 		tweak(&cfg)
 	}
+	// As `cohortbot run` wires it: the core inside the middleware chain.
+	cfg.Core = middleware.Chain(cfg.Core, middleware.Log(log), middleware.Recover(log))
 	ad, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.ad = ad
-	e.sched = schedule.New(schedule.Config{Outbox: e.st, Service: e.svc, Poster: study.Posters{Platform: ad.Poster()}, Now: clock, Log: log})
-	e.svc.Publisher = e.sched
-	e.svc.CheckCron = schedule.CheckCron
-	e.svc.StatusExtras = e.sched.StatusLines
+	e.sched = studytest.MustScheduler(t, e.st, e.svc, study.Posters{Platform: ad.Poster()}, clock, func(c *schedule.Config) { c.Log = log })
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := ad.Start(ctx); err != nil {
 		cancel()
@@ -223,4 +224,16 @@ func jsonBody(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// noRecord is a delivery recorder for posts sent outside the scheduler.
+func noRecord(context.Context, study.Delivered) error { return nil }
+
+// progress records a post's delivery as the scheduler does, so that a second attempt
+// resumes from it (out.Done).
+type progress struct{ done study.Delivered }
+
+func (p *progress) record(_ context.Context, d study.Delivered) error {
+	p.done = d
+	return nil
 }

@@ -46,9 +46,15 @@ func (a *Adapter) Handler() http.Handler {
 	return mux
 }
 
-// verified reads the body, checks the signature and passes the raw body on.
+// verified reads the body, checks the signature and passes the raw body on. Until Start
+// has returned it answers 503, so that no request is handled before the adapter knows who
+// it is in the workspace (Slack retries).
 func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if !a.started.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		if err != nil {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
@@ -106,7 +112,7 @@ func (a *Adapter) httpCommand(w http.ResponseWriter, _ *http.Request, body []byt
 		UserName: f.Get("user_name"), Command: f.Get("command"), Text: f.Get("text"),
 		ResponseURL: f.Get("response_url"), TriggerID: f.Get("trigger_id"), APIAppID: f.Get("api_app_id"),
 	}
-	a.goHandle(func(ctx context.Context) { a.handleCommand(ctx, cmd) })
+	a.goHandle("command", func(ctx context.Context) { a.handleCommand(ctx, cmd) })
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -120,7 +126,7 @@ func (a *Adapter) httpInteraction(w http.ResponseWriter, _ *http.Request, body [
 		http.Error(w, "not an interaction payload", http.StatusBadRequest)
 		return
 	}
-	a.goHandle(func(ctx context.Context) { a.handleInteraction(ctx, cb) })
+	a.goHandle("button", func(ctx context.Context) { a.handleInteraction(ctx, cb) })
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -145,6 +151,6 @@ func (a *Adapter) httpEvent(w http.ResponseWriter, r *http.Request, body []byte)
 	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
 		a.log.Debug("slack event redelivered", "retry", n, "reason", r.Header.Get("X-Slack-Retry-Reason"))
 	}
-	a.goHandle(func(ctx context.Context) { a.handleEvent(ctx, ev) })
+	a.goHandle("event", func(ctx context.Context) { a.handleEvent(ctx, ev) })
 	w.WriteHeader(http.StatusOK)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"cohortbot/internal/study"
 )
 
 type manifest struct {
@@ -63,6 +65,16 @@ func TestManifests(t *testing.T) {
 		if want := []string{"/today", "/done", "/progress", "/leaderboard", "/cohort"}; !slices.Equal(cmds, want) {
 			t.Errorf("%s: commands %v, want %v", file, cmds, want)
 		}
+		// Exactly the command table's commands, as Slack names them.
+		var table []string
+		for _, c := range study.Commands() {
+			if n := c.NameOn(Platform); n != "" {
+				table = append(table, "/"+n)
+			}
+		}
+		if !slices.Equal(cmds, table) {
+			t.Errorf("%s: commands %v, the table has %v", file, cmds, table)
+		}
 		for _, s := range []string{"commands", "chat:write", "reactions:write", "users:read", "channels:history", "groups:history"} {
 			if !slices.Contains(m.OAuth.Scopes.Bot, s) {
 				t.Errorf("%s: scope %s missing", file, s)
@@ -73,6 +85,25 @@ func TestManifests(t *testing.T) {
 		}
 		if !socket && (!strings.HasSuffix(m.Settings.Events.RequestURL, EventsPath) || !strings.HasSuffix(m.Settings.Interactivity.RequestURL, InteractivityPath)) {
 			t.Errorf("%s: request urls %+v", file, m.Settings)
+		}
+	}
+}
+
+// The files in deploy/slack are the output of `cohortbot slack manifest`: a change to the
+// command table that is not regenerated into them fails here.
+func TestManifestFilesAreGenerated(t *testing.T) {
+	t.Parallel()
+	for file, base := range map[string]string{"manifest.yaml": "", "manifest-http.yaml": "https://cohortbot.example.com"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "slack", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(b), Manifest(base); got != want {
+			flag := ""
+			if base != "" {
+				flag = " --http " + base
+			}
+			t.Errorf("deploy/slack/%s is not what `cohortbot slack manifest%s` prints: regenerate it with\n  go run ./cmd/cohortbot slack manifest%s > deploy/slack/%s", file, flag, flag, file)
 		}
 	}
 }

@@ -19,28 +19,16 @@ import (
 type poster struct {
 	a       *Adapter
 	limiter *limiter
-
-	mu       sync.Mutex
-	progress map[string]*progress // by Outgoing.Nonce: a partly sent post resumes
 }
-
-// progress is how far a post got before a failure, so that a retry continues in the same
-// thread instead of posting the card twice.
-type progress struct {
-	sent     int
-	firstTS  string
-	threadTS string
-	at       time.Time
-}
-
-const maxProgress = 1000
 
 func newPoster(a *Adapter) *poster {
-	return &poster{a: a, limiter: newLimiter(a.cfg.PostInterval), progress: map[string]*progress{}}
+	return &poster{a: a, limiter: newLimiter(a.cfg.PostInterval)}
 }
 
-// Post implements study.Poster.
-func (p *poster) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
+// Post implements study.Poster. Slack has no idempotency key, so the post's progress is
+// recorded after each message: a retry after a failure or a crash continues in the same
+// thread with the next message instead of posting the card again.
+func (p *poster) Post(ctx context.Context, out study.Outgoing, record study.Recorder) (study.MessageRef, error) {
 	if len(out.Messages) == 0 {
 		return study.MessageRef{}, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
 	}
@@ -60,70 +48,34 @@ func (p *poster) Post(ctx context.Context, out study.Outgoing) (study.MessageRef
 	if len(steps) == 0 {
 		return study.MessageRef{}, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
 	}
-	st := p.resume(out.Nonce)
-	for i := st.sent; i < len(steps); i++ {
+	done := out.Done
+	for i := done.Parts; i < len(steps); i++ {
 		thread := out.Thread
 		if steps[i].inThread {
-			thread = st.threadTS
+			thread = done.ThreadID
 		}
 		ts, err := p.a.postMessage(ctx, out.Channel.Channel, steps[i].msg, thread)
 		if err != nil {
-			p.save(out.Nonce, st)
 			de := classify(err)
 			p.a.log.Warn("slack post failed", "channel", out.Channel.Channel, "kind", out.Kind, "message", i+1, "of", len(steps), "err", de.Reason, "permanent", de.Permanent, "retry_after", de.RetryAfter)
 			return study.MessageRef{}, de
 		}
 		if i == 0 {
-			st.firstTS = ts
+			done.MessageID = ts
 			if opensThread {
-				st.threadTS = ts
-				if day, isCard := cardDay(out.Messages); isCard {
-					p.a.roots.add(out.Channel.Channel, ts, day)
-				}
+				done.ThreadID = ts
 			}
 		}
-		st.sent = i + 1
+		done.Parts = i + 1
+		if err := record(ctx, done); err != nil {
+			return study.MessageRef{}, err
+		}
 	}
-	p.forget(out.Nonce)
-	ref := study.MessageRef{MessageID: st.firstTS, ThreadID: st.threadTS}
+	ref := study.MessageRef{MessageID: done.MessageID, ThreadID: done.ThreadID}
 	if out.Thread != "" {
 		ref.ThreadID = out.Thread
 	}
 	return ref, nil
-}
-
-func (p *poster) resume(nonce string) progress {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if st, ok := p.progress[nonce]; ok && nonce != "" {
-		return *st
-	}
-	return progress{}
-}
-
-func (p *poster) save(nonce string, st progress) {
-	if nonce == "" || st.sent == 0 {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	st.at = time.Now()
-	p.progress[nonce] = &st
-	if len(p.progress) > maxProgress {
-		var oldest string
-		for k, v := range p.progress {
-			if oldest == "" || v.at.Before(p.progress[oldest].at) {
-				oldest = k
-			}
-		}
-		delete(p.progress, oldest)
-	}
-}
-
-func (p *poster) forget(nonce string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.progress, nonce)
 }
 
 // postMessage sends one message to a channel (into thread when set), paced per channel.
@@ -199,39 +151,6 @@ func classify(err error) *study.DeliveryError {
 		return &study.DeliveryError{Reason: "cancelled while sending (shutting down)"}
 	}
 	return &study.DeliveryError{Reason: "could not reach Slack: " + err.Error()}
-}
-
-// rootCache remembers the days of the cards this process posted, by channel and ts: a
-// reply in a card's thread can arrive while the rest of the thread is still being posted,
-// before the delivery (and so the thread's day) is recorded.
-type rootCache struct {
-	mu    sync.Mutex
-	days  map[string]int
-	order []string
-}
-
-const maxRoots = 2000
-
-func newRootCache() *rootCache { return &rootCache{days: map[string]int{}} }
-
-func (c *rootCache) add(channel, ts string, day int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := channel + "/" + ts
-	if _, ok := c.days[k]; !ok {
-		c.order = append(c.order, k)
-	}
-	c.days[k] = day
-	if len(c.order) > maxRoots {
-		delete(c.days, c.order[0])
-		c.order = c.order[1:]
-	}
-}
-
-func (c *rootCache) day(channel, ts string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.days[channel+"/"+ts]
 }
 
 // limiter spaces messages to one channel: each send reserves the next free slot.

@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,10 +22,6 @@ const (
 	maxFallback    = 300 // the notification text that goes with blocks
 )
 
-// answersPrefix starts the id of a "Show answers" button: answers:DAY:INDEX, where INDEX
-// is the message's place in study.CardThreadMessages for that day.
-const answersPrefix = "answers:"
-
 // slackMessage is one chat.postMessage worth of blocks.
 type slackMessage struct {
 	Blocks []slack.Block
@@ -38,19 +35,6 @@ type group struct {
 	fallback string
 }
 
-// cardDay returns the day of a card layout: the day of the first Done action in msgs, and
-// whether msgs[0] is that day's card (so msgs[i] is CardThreadMessages(day)[i-1]).
-func cardDay(msgs []study.Message) (day int, isCard bool) {
-	for i, m := range msgs {
-		for _, a := range m.Actions {
-			if _, n, ok := study.ParseAction(a.ID); ok {
-				return n, i == 0
-			}
-		}
-	}
-	return 0, false
-}
-
 // render turns core messages into Slack messages: each core message becomes a group of
 // blocks, and groups are packed into messages within Slack's limits.
 func render(msgs []study.Message) []slackMessage {
@@ -58,14 +42,9 @@ func render(msgs []study.Message) []slackMessage {
 }
 
 func groups(msgs []study.Message) []group {
-	day, isCard := cardDay(msgs)
 	var out []group
 	for i, m := range msgs {
-		thread := -1
-		if isCard && i > 0 {
-			thread = i - 1
-		}
-		if g, ok := renderGroup(m, i, day, thread); ok {
+		if g, ok := renderGroup(m, i); ok {
 			out = append(out, g)
 		}
 	}
@@ -85,9 +64,10 @@ func renderSplit(msgs []study.Message) (root, rest []slackMessage) {
 	return pack(gs[:1]), pack(gs[1:])
 }
 
-// renderGroup renders one core message. thread >= 0 is its index among the day's thread
-// messages: its hidden sections are left out and a Show answers button reveals them.
-func renderGroup(m study.Message, idx, day, thread int) (group, bool) {
+// renderGroup renders one core message. When it has a Reveal button, its hidden sections
+// are left out and the button shows them to the member who presses it; otherwise (a
+// member's own /today) they are shown, marked as answers.
+func renderGroup(m study.Message, idx int) (group, bool) {
 	var g group
 	add := func(b slack.Block, chars int) {
 		g.blocks = append(g.blocks, b)
@@ -110,7 +90,7 @@ func renderGroup(m study.Message, idx, day, thread int) (group, bool) {
 			}
 		}
 	}
-	revealable := day > 0 && thread >= 0
+	revealable := m.Reveal.ID != ""
 	hidden := 0
 	for _, s := range m.Sections {
 		if s.Hidden && revealable {
@@ -121,7 +101,7 @@ func renderGroup(m study.Message, idx, day, thread int) (group, bool) {
 		if s.Hidden {
 			heading = strings.TrimSpace(heading + " (answer)")
 		}
-		for _, text := range sectionTexts(heading, s.Text, s.Code) {
+		for _, text := range sectionTexts(heading, s.Text, s.Code, s.Mentions) {
 			add(slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil), utf8.RuneCountInString(text))
 			if g.fallback == "" {
 				g.fallback = plain(s.Heading + " " + s.Text)
@@ -131,7 +111,7 @@ func renderGroup(m study.Message, idx, day, thread int) (group, bool) {
 	var buttons []slack.BlockElement
 	for _, a := range m.Actions {
 		b := slack.NewButtonBlockElement(a.ID, a.ID, slack.NewTextBlockObject(slack.PlainTextType, truncate(a.Label, maxButtonText), true, false))
-		if strings.HasPrefix(a.ID, "done:") {
+		if a.Primary {
 			b = b.WithStyle(slack.StylePrimary)
 		}
 		buttons = append(buttons, b)
@@ -142,8 +122,8 @@ func renderGroup(m study.Message, idx, day, thread int) (group, bool) {
 			note = fmt.Sprintf("🙈 %d answers are hidden: *Show answers* shows them only to you.", hidden)
 		}
 		add(slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, note, false, false)), utf8.RuneCountInString(note))
-		id := answersPrefix + strconv.Itoa(day) + ":" + strconv.Itoa(thread)
-		buttons = append(buttons, slack.NewButtonBlockElement(id, id, slack.NewTextBlockObject(slack.PlainTextType, "🔓 Show answers", true, false)))
+		id := m.Reveal.ID
+		buttons = append(buttons, slack.NewButtonBlockElement(id, id, slack.NewTextBlockObject(slack.PlainTextType, truncate(m.Reveal.Label, maxButtonText), true, false)))
 	}
 	if len(buttons) > 0 {
 		g.blocks = append(g.blocks, slack.NewActionBlock("actions-"+strconv.Itoa(idx), buttons...))
@@ -221,12 +201,17 @@ func blockChars(b slack.Block) int {
 }
 
 // sectionTexts renders a section's heading, text and code as mrkdwn, split into pieces of
-// at most maxSectionText characters (code stays fenced in every piece).
-func sectionTexts(heading, text, code string) []string {
+// at most maxSectionText characters (code stays fenced in every piece). mentions keeps
+// the core's <@id> mentions in the text as mentions.
+func sectionTexts(heading, text, code string, mentions bool) []string {
 	var pieces []string
+	esc := escape
+	if mentions {
+		esc = escapeKeepingMentions
+	}
 	if t := strings.TrimSpace(text); t != "" {
 		for _, p := range splitText(t, maxSectionText) {
-			pieces = append(pieces, escape(p))
+			pieces = append(pieces, esc(p))
 		}
 	}
 	if c := strings.TrimRight(code, "\n"); strings.TrimSpace(c) != "" {
@@ -303,6 +288,22 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func escape(s string) string { return escaper.Replace(s) }
 
+// mention is a user mention as the core writes it.
+var mention = regexp.MustCompile(`<@[UW][A-Z0-9]+>`)
+
+// escapeKeepingMentions escapes everything but the mentions.
+func escapeKeepingMentions(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range mention.FindAllStringIndex(s, -1) {
+		b.WriteString(escape(s[last:m[0]]))
+		b.WriteString(s[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(escape(s[last:]))
+	return b.String()
+}
+
 // plain strips the markdown subset for notification text.
 func plain(s string) string {
 	s = strings.NewReplacer("*", "", "_", "", "`", "").Replace(s)
@@ -315,12 +316,4 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
-}
-
-// textMessage is a one-section message of adapter text that is already mrkdwn (mentions).
-func textMessage(mrkdwn string) []slackMessage {
-	return []slackMessage{{
-		Text:   truncate(plain(mrkdwn), maxFallback),
-		Blocks: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(mrkdwn, maxSectionText), false, false), nil, nil)},
-	}}
 }

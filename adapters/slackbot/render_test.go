@@ -102,7 +102,7 @@ func TestEveryCardFitsSlack(t *testing.T) {
 						switch {
 						case id == "done:"+itoa(n):
 							done++
-						case strings.HasPrefix(id, "answers:"+itoa(n)+":"):
+						case strings.HasPrefix(id, "reveal:"+itoa(n)+":"):
 							answers++
 						}
 					}
@@ -111,8 +111,11 @@ func TestEveryCardFitsSlack(t *testing.T) {
 		}
 		hidden := 0
 		for _, m := range msgs {
-			if hasHidden(m) {
-				hidden++
+			for _, sec := range m.Sections {
+				if sec.Hidden {
+					hidden++
+					break
+				}
 			}
 		}
 		if done != 1 || answers != hidden {
@@ -225,22 +228,6 @@ func TestSplitText(t *testing.T) {
 		got := splitText(c.in, c.limit)
 		if strings.Join(got, "|") != strings.Join(c.want, "|") {
 			t.Errorf("splitText(%q, %d) = %q, want %q", c.in, c.limit, got, c.want)
-		}
-	}
-}
-
-func TestParseOrganizers(t *testing.T) {
-	t.Parallel()
-	ids, clear, err := parseOrganizers([]string{"<@U01|ana>,<@W02>", "U03ABC", "<@U01>"})
-	if err != nil || clear || strings.Join(ids, ",") != "U01,W02,U03ABC" {
-		t.Errorf("got %v %v %v", ids, clear, err)
-	}
-	if _, clear, err := parseOrganizers([]string{"OFF"}); !clear || err != nil {
-		t.Errorf("off: %v %v", clear, err)
-	}
-	for _, bad := range [][]string{{"@ana"}, {""}, {"<@U01>", "time:09:00"}, {"<!channel>"}} {
-		if _, _, err := parseOrganizers(bad); study.ErrorCode(err) != study.EINVALID {
-			t.Errorf("%q: %v", bad, err)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 func TestSlashCommandsOverSocketMode(t *testing.T) {
@@ -45,7 +46,7 @@ func TestSlashCommandsOverSocketMode(t *testing.T) {
 			buttons = append(buttons, b.ActionID)
 		}
 	}
-	if len(buttons) < 2 || buttons[0] != "done:1" || !strings.HasPrefix(buttons[1], "answers:1:") {
+	if len(buttons) < 2 || buttons[0] != "done:1" || !strings.HasPrefix(buttons[1], "reveal:1:") {
 		t.Errorf("/today buttons: %v", buttons)
 	}
 	// Show answers works on the ephemeral card too.
@@ -182,7 +183,7 @@ func TestDailyCardBlocksThreadAndAnswers(t *testing.T) {
 	for _, m := range thread {
 		threadText += blocksText(m.Blocks) + "\n"
 		for _, b := range slackfake.Buttons(m.Blocks) {
-			if strings.HasPrefix(b.ActionID, "answers:1:") {
+			if strings.HasPrefix(b.ActionID, "reveal:1:") {
 				answers = append(answers, b)
 			}
 		}
@@ -201,7 +202,7 @@ func TestDailyCardBlocksThreadAndAnswers(t *testing.T) {
 
 	// The thread ts is recorded as the day's thread.
 	posts, err := e.st.Posts(context.Background(), e.cohortID("C1"), study.KindDay, 5)
-	if err != nil || len(posts) != 1 || posts[0].ThreadID != root.TS || posts[0].MessageID != root.TS || posts[0].Status != study.PostSent {
+	if err != nil || len(posts) != 1 || posts[0].Done.ThreadID != root.TS || posts[0].Done.MessageID != root.TS || posts[0].Status != study.PostSent {
 		t.Fatalf("outbox: %+v %v", posts, err)
 	}
 
@@ -365,19 +366,22 @@ func TestSocketModeReconnects(t *testing.T) {
 
 func TestPanicInHandlerIsRecovered(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, store.SQLite, true, nil)
-	e.ad.testHook = func(cmd string) {
-		if cmd == "progress" {
-			panic("boom")
-		}
-	}
+	e := newEnv(t, store.SQLite, true, func(c *Config) {
+		core := c.Core
+		c.Core = study.HandlerFunc(func(ctx context.Context, req study.Request) (study.Reply, error) {
+			if req.Command == "progress" {
+				panic("boom")
+			}
+			return core.Handle(ctx, req)
+		})
+	})
 	e.setup("C1")
 	rs := e.command(member, "C1", "/progress", "", 1)
 	mustContain(t, text(rs), "⚠️ Something went wrong on our side")
 	if strings.Contains(text(rs), "boom") {
 		t.Error("panic details shown to the member")
 	}
-	mustContain(t, e.logs.String(), "slack handler panicked", "boom")
+	mustContain(t, e.logs.String(), "handler panicked", "boom")
 	rs = e.command(member, "C1", "/today", "", 1)
 	mustContain(t, text(rs), "Backend basics")
 }
@@ -386,14 +390,14 @@ func TestStartRefusesBadTokens(t *testing.T) {
 	t.Parallel()
 	fake := slackfake.New(t)
 	st := storetest.MustOpen(t, store.SQLite, time.Now)
-	svc := study.NewService(st, time.Now, loadTrack(t))
+	svc := studytest.MustService(t, st, time.Now, loadTrack(t))
 	for _, c := range []struct {
 		bot, app, want string
 	}{
 		{"xoxb-wrong-1234", fake.AppToken, "slack auth.test with SLACK_BOT_TOKEN: Slack rejected the token (invalid_auth)"},
 		{fake.BotToken, "xapp-wrong-5678", "slack socket mode with SLACK_APP_TOKEN: Slack rejected the token (invalid_auth)"},
 	} {
-		ad, err := New(Config{BotToken: c.bot, AppToken: c.app, APIURL: fake.APIURL(), Service: svc, Store: st})
+		ad, err := New(Config{BotToken: c.bot, AppToken: c.app, APIURL: fake.APIURL(), Core: svc})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -406,7 +410,7 @@ func TestStartRefusesBadTokens(t *testing.T) {
 			t.Errorf("a token leaked into the error: %v", err)
 		}
 	}
-	if _, err := New(Config{BotToken: "xoxp-user-token", Service: svc, Store: st, SigningSecret: "s"}); err == nil || strings.Contains(err.Error(), "user-token") {
+	if _, err := New(Config{BotToken: "xoxp-user-token", Core: svc, SigningSecret: "s"}); err == nil || strings.Contains(err.Error(), "user-token") {
 		t.Errorf("user token: %v", err)
 	}
 }
@@ -427,7 +431,7 @@ func TestPosterHonoursRateLimits(t *testing.T) {
 
 	// 429 on the first message: nothing posted, the wait Slack asked for is passed on.
 	e.fake.AddFault("chat.postMessage", slackfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7, Count: 1})
-	_, err := e.ad.Poster().Post(ctx, out)
+	_, err := e.ad.Poster().Post(ctx, out, noRecord)
 	var de *study.DeliveryError
 	if !errors.As(err, &de) || de.Permanent || de.RetryAfter != 7*time.Second {
 		t.Fatalf("429: %#v", err)
@@ -436,16 +440,19 @@ func TestPosterHonoursRateLimits(t *testing.T) {
 		t.Fatal("posted despite 429")
 	}
 
-	// 429 in the middle: the retry resumes in the same thread, the card is not repeated.
+	// 429 in the middle: the retry resumes in the same thread from the recorded progress,
+	// the card is not repeated.
+	var pr progress
 	e.fake.AddFault("chat.postMessage", slackfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 1, After: 1})
-	_, err = e.ad.Poster().Post(ctx, out)
+	_, err = e.ad.Poster().Post(ctx, out, pr.record)
 	if !errors.As(err, &de) || de.RetryAfter != time.Second {
 		t.Fatalf("429 mid-post: %#v", err)
 	}
-	if n := len(e.fake.Messages("C1")); n != 1 {
-		t.Fatalf("%d messages after a 429 on the second", n)
+	if n := len(e.fake.Messages("C1")); n != 1 || pr.done.Parts != 1 || pr.done.ThreadID == "" {
+		t.Fatalf("%d messages after a 429 on the second, progress %+v", n, pr.done)
 	}
-	ref, err := e.ad.Poster().Post(ctx, out)
+	out.Done = pr.done
+	ref, err := e.ad.Poster().Post(ctx, out, pr.record)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +474,7 @@ func TestPosterHonoursRateLimits(t *testing.T) {
 
 	// A 429 without Retry-After and 5xx are transient; the next post is new.
 	e.fake.AddFault("chat.postMessage", slackfake.Fault{Status: http.StatusServiceUnavailable, Count: 1})
-	_, err = e.ad.Poster().Post(ctx, dayOutgoing(t, "C1", 12, "post-2"))
+	_, err = e.ad.Poster().Post(ctx, dayOutgoing(t, "C1", 12, "post-2"), noRecord)
 	if !errors.As(err, &de) || de.Permanent || de.RetryAfter != 0 || !strings.Contains(de.Reason, "HTTP 503") {
 		t.Errorf("503: %#v", err)
 	}
@@ -478,7 +485,7 @@ func TestPosterPermanentFailures(t *testing.T) {
 	e := newEnv(t, store.SQLite, true, nil)
 	for ch, code := range map[string]string{"CGONE": "channel_not_found", "COUT": "not_in_channel", "COLD": "is_archived"} {
 		e.fake.FailChannel(ch, code)
-		_, err := e.ad.Poster().Post(context.Background(), dayOutgoing(t, ch, 1, "n-"+ch))
+		_, err := e.ad.Poster().Post(context.Background(), dayOutgoing(t, ch, 1, "n-"+ch), noRecord)
 		var de *study.DeliveryError
 		if !errors.As(err, &de) || !de.Permanent || !strings.HasPrefix(de.Reason, code+": ") {
 			t.Errorf("%s: %#v", code, err)
@@ -493,7 +500,7 @@ func TestPosterPacesPostsPerChannel(t *testing.T) {
 	done := make(chan error, 2)
 	for _, ch := range []string{"C1", "C2"} {
 		go func() {
-			_, err := e.ad.Poster().Post(ctx, dayOutgoing(t, ch, 11, "pace-"+ch))
+			_, err := e.ad.Poster().Post(ctx, dayOutgoing(t, ch, 11, "pace-"+ch), noRecord)
 			done <- err
 		}()
 	}
@@ -518,13 +525,13 @@ func TestPosterPostsIntoAnExistingThread(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, store.SQLite, true, nil)
 	ctx := context.Background()
-	ref, err := e.ad.Poster().Post(ctx, dayOutgoing(t, "C1", 3, "card"))
+	ref, err := e.ad.Poster().Post(ctx, dayOutgoing(t, "C1", 3, "card"), noRecord)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rem := study.Outgoing{Channel: e.channel("C1"), Thread: ref.ThreadID, Kind: study.KindReminder,
 		Messages: []study.Message{study.ReminderMessage(3, "Topic", []string{"ana", "ben"})}}
-	r2, err := e.ad.Poster().Post(ctx, rem)
+	r2, err := e.ad.Poster().Post(ctx, rem, noRecord)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -676,8 +683,13 @@ func TestEarlyThreadReplyCounts(t *testing.T) {
 				root = m
 			}
 		}
-		// A person replies after the post call has returned, not within its round trip.
-		return root.TS != "" && e.ad.roots.day("C1", root.TS) == 1
+		// A person replies once the card's thread is recorded, while the rest of the
+		// thread is still being posted.
+		if root.TS == "" {
+			return false
+		}
+		day, err := e.st.DayOfThread(context.Background(), e.channel("C1"), root.TS)
+		return err == nil && day == 1
 	}) {
 		t.Fatal("no card")
 	}
@@ -695,5 +707,45 @@ func TestEarlyThreadReplyCounts(t *testing.T) {
 	<-done
 	if cs := e.checkIns("C1"); len(cs) != 1 || cs[0].Day != 1 || cs[0].Source != study.SourceReply || cs[0].Note != "first!" {
 		t.Errorf("check-ins: %+v", cs)
+	}
+}
+
+// TestHTTPModeWaitsForStart: until Start has learned who the bot is, HTTP mode answers
+// 503 (Slack retries) instead of handling a request half-configured.
+func TestHTTPModeWaitsForStart(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	fake.AddUser(admin)
+	st := storetest.MustOpen(t, store.SQLite, func() time.Time { return testNow })
+	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+	ad, err := New(Config{BotToken: fake.BotToken, SigningSecret: secret, APIURL: fake.APIURL(),
+		Core: studytest.MustService(t, st, func() time.Time { return testNow }, loadTrack(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ad.Close()
+	srv := httptest.NewServer(ad.Handler())
+	defer srv.Close()
+	send := func() int {
+		p, _ := fake.CommandPayload(slackfake.Command{Channel: "C1", User: admin.ID, UserName: admin.Name, Command: "/today"})
+		req, err := slackfake.SignedRequest(srv.URL+CommandsPath, secret, time.Now(), "application/x-www-form-urlencoded", slackfake.Form(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send(); code != http.StatusServiceUnavailable {
+		t.Errorf("before Start: HTTP %d, want 503", code)
+	}
+	if err := ad.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code := send(); code != http.StatusOK {
+		t.Errorf("after Start: HTTP %d, want 200", code)
 	}
 }

@@ -14,7 +14,8 @@ import (
 	"cohortbot/internal/curriculum"
 	"cohortbot/internal/logging"
 	"cohortbot/internal/metrics"
-	"cohortbot/internal/opshttp"
+	"cohortbot/internal/middleware"
+	"cohortbot/internal/schedule"
 	"cohortbot/internal/store"
 	"cohortbot/internal/study"
 )
@@ -26,20 +27,20 @@ type app struct {
 	store *store.Store
 	svc   *study.Service
 	now   func() time.Time
+	// handler is the core as adapters call it: the service inside the middleware chain
+	// (request id and log line, timing, panic recovery).
+	handler study.Handler
+	// metrics is nil unless the command serves /metrics (run).
+	metrics *metrics.Metrics
 	// mux is the bot's HTTP listener (COHORTBOT_HTTP_ADDR): platforms that receive webhooks
 	// (Slack's HTTP mode) and the operations endpoints register here.
 	mux *http.ServeMux
-	// commands is the core as adapters should call it: each command and check-in gets a
-	// request id on its context and one log line.
-	commands *commandLog
-
-	// Set by instrument (run only).
-	metrics *metrics.Metrics
-	probes  *opshttp.Probes
 }
 
-// openApp builds the constructor chain every subcommand that touches data shares.
-func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time, migrate bool) (*app, error) {
+// openApp builds the constructor chain every subcommand that touches data shares: track,
+// store, service, and the middleware around it. With m, the service and the chain report
+// to it.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time, migrate bool, m *metrics.Metrics) (*app, error) {
 	fsys, err := content.Track(content.DefaultTrack)
 	if err != nil {
 		return nil, fmt.Errorf("open track: %w", err)
@@ -59,21 +60,23 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, now func(
 		}
 	}
 	log.Info("store ready", "dialect", st.Dialect(), "track", src.Track.ID, "days", src.Track.Len())
-	svc := study.NewService(st, now, src.Track)
-	return &app{cfg: cfg, log: log, store: st, svc: svc, now: now, mux: http.NewServeMux(),
-		commands: &commandLog{svc: svc, log: log}}, nil
+	scfg := study.Config{Store: st, Tracks: []*study.Track{src.Track}, Now: now, Cron: schedule.Cron, Log: log}
+	chain := []middleware.Middleware{middleware.Log(log)}
+	if m != nil {
+		scfg.Observer = m
+		chain = append(chain, middleware.Observe(m))
+	}
+	chain = append(chain, middleware.Recover(log))
+	svc, err := study.New(scfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, store: st, svc: svc, now: now, metrics: m, mux: http.NewServeMux(),
+		handler: middleware.Chain(svc, chain...)}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }
-
-// instrument wires metrics into the core and readiness checks over the store; the
-// scheduler and the platforms are added by their callers.
-func (a *app) instrument() {
-	a.metrics = metrics.New(version, a.log)
-	a.metrics.WatchOutbox(a.store.OutboxDepth)
-	a.svc.Observer = a.metrics
-	a.probes = opshttp.New(a.log, storeChecks(a.store)...)
-}
 
 // logOptions picks the log format: text in console mode or on a terminal, JSON otherwise
 // (what log collectors parse); secrets are redacted from every line.

@@ -65,7 +65,7 @@ func cohortCmd(ctx context.Context, args []string, io stdio, env environ) (err e
 	}
 	opts := logOptions(cfg, false, io.err)
 	opts.Level = max(cfg.LogLevel, slog.LevelWarn) // keep stdout's data and stderr quiet
-	a, err := openApp(ctx, cfg, logging.New(io.err, opts), env.now, true)
+	a, err := openApp(ctx, cfg, logging.New(io.err, opts), env.now, true, nil)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func listCohorts(ctx context.Context, a *app, io stdio) error {
 		if err != nil {
 			return err
 		}
-		day := v.Calendar.CurrentDay(v.Calendar.Today(a.now()))
+		day := v.DayAt(a.now())
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\tday %d/%d\t%d\n", c.ID, c.Name, c.Start, c.PostAt, c.TZ, c.Cadence, day, v.Track.Len(), len(members))
 	}
 	return w.Flush()

@@ -16,8 +16,7 @@ func discordPlatform(a *app) (platform, error) {
 		APIURL:     d.APIURL,
 		ShardID:    d.ShardID,
 		ShardCount: d.ShardCount,
-		Service:    a.commands,
-		Settings:   a.store,
+		Core:       a.handler,
 		Log:        a.log,
 	})
 	if err != nil {

@@ -5,6 +5,7 @@
 //	cohortbot curriculum validate [--allow-stubs] [DIR] | show [--day N] [--json]
 //	cohortbot cohort list | show ID | export ID [--format json|csv] [--table members|days|checkins]
 //	cohortbot healthcheck [--path /healthz]
+//	cohortbot slack manifest [--http URL]
 //	cohortbot version
 package main
 
@@ -115,6 +116,8 @@ func dispatch(ctx context.Context, args []string, io stdio, env environ) error {
 		return cohortCmd(ctx, args, io, env)
 	case "healthcheck":
 		return healthcheckCmd(ctx, args, io, env)
+	case "slack":
+		return slackCmd(args, io)
 	case "version":
 		fmt.Fprintln(io.out, "cohortbot", version)
 		return nil
@@ -134,5 +137,6 @@ const usage = `usage:
   cohortbot cohort show ID                          a cohort's members, streaks and check-ins per day
   cohortbot cohort export ID [--format json|csv] [--table members|days|checkins]
   cohortbot healthcheck [--path /healthz]           GET the running bot's /healthz (Docker HEALTHCHECK)
+  cohortbot slack manifest [--http URL]             print the Slack app manifest (Socket Mode, or HTTP at URL)
   cohortbot version
 `

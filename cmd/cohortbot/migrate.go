@@ -24,7 +24,7 @@ func migrateCmd(ctx context.Context, args []string, io stdio, env environ) (err 
 	if dir != "up" && dir != "down" && dir != "status" {
 		return fmt.Errorf("migrate: say up, down or status, not %q", dir)
 	}
-	a, err := openApp(ctx, cfg, logging.New(io.err, logOptions(cfg, false, io.err)), env.now, false)
+	a, err := openApp(ctx, cfg, logging.New(io.err, logOptions(cfg, false, io.err)), env.now, false, nil)
 	if err != nil {
 		return err
 	}

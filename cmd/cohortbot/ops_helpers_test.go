@@ -127,7 +127,7 @@ func (f *fakePlatform) setNotUp(err error) {
 	f.notUp = err
 }
 
-func (f *fakePlatform) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
+func (f *fakePlatform) Post(ctx context.Context, out study.Outgoing, record study.Recorder) (study.MessageRef, error) {
 	if f.entered != nil {
 		select {
 		case f.entered <- out:
@@ -142,7 +142,11 @@ func (f *fakePlatform) Post(ctx context.Context, out study.Outgoing) (study.Mess
 		}
 	}
 	n := f.chat.record(out)
-	return study.MessageRef{MessageID: fmt.Sprintf("m%d", n), ThreadID: fmt.Sprintf("t%d", n)}, nil
+	ref := study.MessageRef{MessageID: fmt.Sprintf("m%d", n), ThreadID: fmt.Sprintf("t%d", n)}
+	if err := record(ctx, study.Delivered{Parts: len(out.Messages), MessageID: ref.MessageID, ThreadID: ref.ThreadID}); err != nil {
+		return study.MessageRef{}, err
+	}
+	return ref, nil
 }
 
 // bot is one running `cohortbot run`.
@@ -386,7 +390,7 @@ func seedCohorts(t *testing.T, env map[string]string, n int, checkIn bool) []int
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler), testNow, true)
+	a, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler), testNow, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +399,7 @@ func seedCohorts(t *testing.T, env map[string]string, n int, checkIn bool) []int
 	var ids []int64
 	for i := range n {
 		ch := fakeChannel(i)
-		_, err := a.svc.Handle(ctx, study.Request{Channel: ch, Organizer: true, Command: "cohort", Sub: "setup",
+		_, err := a.svc.Handle(ctx, study.Request{Channel: ch, Admin: true, Command: "cohort", Sub: "setup",
 			User: study.UserRef{Platform: fakeName, Workspace: "w1", ID: "olga", Name: "Olga"},
 			Text: fmt.Sprintf("start:%s time:00:30 tz:%s cadence:daily name:\"Crew %d\"", today, tz, i)})
 		if err != nil {

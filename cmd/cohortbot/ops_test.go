@@ -77,10 +77,10 @@ func TestRunProbesAndMetrics(t *testing.T) {
 	// request id, the platform and the command.
 	ctx := context.Background()
 	alice := study.UserRef{Platform: fakeName, Workspace: "w1", ID: "alice", Name: "Alice"}
-	if _, err := fake.running().commands.Handle(ctx, study.Request{Channel: fakeChannel(0), User: alice, Command: "done"}); err != nil {
+	if _, err := fake.running().handler.Handle(ctx, study.Request{Channel: fakeChannel(0), User: alice, Command: "done"}); err != nil {
 		t.Fatalf("/done: %v", err)
 	}
-	if _, err := fake.running().commands.Handle(ctx, study.Request{Channel: fakeChannel(0), User: alice, Command: "done", Text: "0"}); study.ErrorCode(err) != study.EINVALID {
+	if _, err := fake.running().handler.Handle(ctx, study.Request{Channel: fakeChannel(0), User: alice, Command: "done", Text: "0"}); study.ErrorCode(err) != study.EINVALID {
 		t.Fatalf("/done 0: %v", err)
 	}
 	_, body = b.get(t, "/metrics")
@@ -108,7 +108,7 @@ func TestRunProbesAndMetrics(t *testing.T) {
 	if code, _ := b.get(t, "/healthz"); code != 200 {
 		t.Errorf("/healthz with the database down: %d", code)
 	}
-	_, err := fake.running().commands.Handle(ctx, study.Request{Channel: fakeChannel(0), User: alice, Command: "progress"})
+	_, err := fake.running().handler.Handle(ctx, study.Request{Channel: fakeChannel(0), User: alice, Command: "progress"})
 	if err == nil || strings.Contains(study.ErrorMessage(err), password) || strings.Contains(study.ErrorMessage(err), "127.0.0.1") {
 		t.Errorf("command with the database down: %v → %q", err, study.ErrorMessage(err))
 	}
@@ -171,7 +171,7 @@ func TestSIGTERMFinishesInFlightDelivery(t *testing.T) {
 	for _, p := range posts {
 		if p.Nonce == first.Nonce {
 			found = true
-			if p.Status != study.PostSent || p.MessageID == "" {
+			if p.Status != study.PostSent || p.Done.MessageID == "" {
 				t.Errorf("the in-flight post was not recorded: %+v", p)
 			}
 		}
@@ -253,7 +253,7 @@ func TestTwoProcessesPostOnce(t *testing.T) {
 	seen := map[string]int{}
 	days := 0
 	for _, out := range chat.all() {
-		seen[out.Channel.Channel+"|"+out.Kind+"|"+out.Nonce]++
+		seen[out.Channel.Channel+"|"+string(out.Kind)+"|"+out.Nonce]++
 		if out.Kind == study.KindDay {
 			days++
 		}

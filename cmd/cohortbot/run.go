@@ -14,6 +14,7 @@ import (
 	"cohortbot/adapters/console"
 	"cohortbot/internal/config"
 	"cohortbot/internal/logging"
+	"cohortbot/internal/metrics"
 	"cohortbot/internal/opshttp"
 	"cohortbot/internal/schedule"
 	"cohortbot/internal/store"
@@ -56,7 +57,11 @@ func runCmd(ctx context.Context, args []string, io stdio, env environ) (err erro
 		sim = schedule.NewSimClock(env.now)
 		now = sim.Now
 	}
-	a, err := openApp(ctx, cfg, log, now, true)
+	var m *metrics.Metrics
+	if !consoleMode || cfg.HTTPAddrSet {
+		m = metrics.New(version, log)
+	}
+	a, err := openApp(ctx, cfg, log, now, true, m)
 	if err != nil {
 		return err
 	}
@@ -81,26 +86,32 @@ func runConsole(ctx context.Context, a *app, sim *schedule.SimClock, io stdio, e
 	if name == "" {
 		name = "you"
 	}
-	con := console.New(a.svc, io.out, a.log, name, isTerminal(io.in))
+	printer := console.NewPrinter(io.out, a.now)
 	if a.cfg.HTTPAddrSet {
-		a.instrument()
+		probes := a.instrument()
 		a.metrics.Platform(console.Channel.Platform)
-		srv, _, err := a.serveHTTP()
+		srv, _, err := a.serveHTTP(probes)
 		if err != nil {
 			return err
 		}
 		defer func() { shutdownHTTP(a, srv, time.Now().Add(a.cfg.ShutdownTimeout)) }()
 	}
-	sched := newScheduler(a, study.Posters{console.Channel.Platform: con})
-	con.OnClock = func(ctx context.Context, d time.Duration, reset bool) (time.Time, error) {
-		return sched.Advance(ctx, sim, d, reset)
+	sched, err := newScheduler(a, study.Posters{console.Channel.Platform: printer})
+	if err != nil {
+		return err
 	}
-	con.AfterLine = func(ctx context.Context) { sched.RunOnce(ctx) }
+	con := console.New(console.Config{
+		Core: a.handler, Printer: printer, Log: a.log, User: name, Prompt: isTerminal(io.in),
+		Clock: func(ctx context.Context, d time.Duration, reset bool) (time.Time, error) {
+			return sched.Advance(ctx, sim, d, reset)
+		},
+		AfterLine: sched.RunOnce,
+	})
 	// Real time still passes in a long console session: tick like the platforms do.
 	ctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- sched.Run(ctx) }()
-	err := con.Run(ctx, io.in)
+	err = con.Run(ctx, io.in)
 	stop()
 	<-done
 	return err
@@ -125,7 +136,7 @@ func runPlatforms(ctx context.Context, a *app, builders []platformBuilder) error
 	if len(platforms) == 0 {
 		return fmt.Errorf("no platform to run: %v is configured but this build has no adapter for it", a.cfg.Platforms())
 	}
-	a.instrument()
+	probes := a.instrument()
 	posters := study.Posters{}
 	started := make([]atomic.Bool, len(platforms))
 	for i, p := range platforms {
@@ -133,17 +144,18 @@ func runPlatforms(ctx context.Context, a *app, builders []platformBuilder) error
 		if r, ok := p.(interface{ Reconnects() uint64 }); ok {
 			a.metrics.WatchReconnects(p.Name(), r.Reconnects)
 		}
-		a.probes.Add(platformCheck(p, &started[i]))
+		probes.Add(platformCheck(p, &started[i]))
 		posters[p.Name()] = tracedPoster{platform: p.Name(), next: p.Poster(), log: a.log}
 	}
-	srv, srvErr, err := a.serveHTTP()
+	sched, err := newScheduler(a, posters)
 	if err != nil {
 		return err
 	}
-
-	// Built before the platforms start: their first /cohort post needs the publisher.
-	sched := newScheduler(a, posters)
-	sd := &shutdown{a: a, srv: srv}
+	srv, srvErr, err := a.serveHTTP(probes)
+	if err != nil {
+		return err
+	}
+	sd := &shutdown{a: a, probes: probes, srv: srv}
 	for i, p := range platforms {
 		if err := p.Start(ctx); err != nil {
 			sd.run()
@@ -178,6 +190,7 @@ func runPlatforms(ctx context.Context, a *app, builders []platformBuilder) error
 // shutdown stops what runPlatforms started, in order, all within one deadline.
 type shutdown struct {
 	a         *app
+	probes    *opshttp.Probes
 	srv       *http.Server
 	platforms []platform // started ones
 	stopSched context.CancelFunc
@@ -187,7 +200,7 @@ type shutdown struct {
 func (s *shutdown) run() {
 	a := s.a
 	deadline := time.Now().Add(a.cfg.ShutdownTimeout)
-	a.probes.Drain()
+	s.probes.Drain()
 	if s.stopSched != nil {
 		s.stopSched()
 	}
@@ -218,8 +231,8 @@ func (s *shutdown) run() {
 // serveHTTP listens on COHORTBOT_HTTP_ADDR and serves a.mux with the operations
 // endpoints mounted. It logs the bound address ("http listening", addr=…), which is how a
 // port of 0 becomes known. Serve's error, if it stops on its own, arrives on the channel.
-func (a *app) serveHTTP() (*http.Server, <-chan error, error) {
-	a.probes.Mount(a.mux, a.metrics.Handler())
+func (a *app) serveHTTP(probes *opshttp.Probes) (*http.Server, <-chan error, error) {
+	probes.Mount(a.mux, a.metrics.Handler())
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("http listener %s: %w", a.cfg.HTTPAddr, err)
@@ -289,14 +302,17 @@ func platformCheck(p platform, started *atomic.Bool) opshttp.Check {
 	}}
 }
 
-func newScheduler(a *app, posters study.Posters) *schedule.Scheduler {
-	cfg := schedule.Config{Outbox: a.store, Service: a.svc, Poster: posters, Now: a.now, Log: a.log, ShutdownTimeout: a.cfg.ShutdownTimeout}
+// instrument counts the outbox for /metrics and makes the readiness checks over the
+// store; the platforms add theirs.
+func (a *app) instrument() *opshttp.Probes {
+	a.metrics.WatchOutbox(a.store.OutboxDepth)
+	return opshttp.New(a.log, storeChecks(a.store)...)
+}
+
+func newScheduler(a *app, posters study.Posters) (*schedule.Scheduler, error) {
+	cfg := schedule.Config{Outbox: a.store, Core: a.svc, Poster: posters, Now: a.now, Log: a.log, ShutdownTimeout: a.cfg.ShutdownTimeout}
 	if a.metrics != nil {
 		cfg.Observer = a.metrics
 	}
-	sched := schedule.New(cfg)
-	a.svc.Publisher = sched
-	a.svc.CheckCron = schedule.CheckCron
-	a.svc.StatusExtras = sched.StatusLines
-	return sched
+	return schedule.New(cfg)
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"flag"
+	"fmt"
+	"net/url"
+
 	"cohortbot/adapters/slackbot"
 )
 
@@ -18,9 +22,7 @@ func slackPlatform(a *app) (platform, error) {
 		AppToken:      c.AppToken.Reveal(),
 		SigningSecret: c.SigningSecret.Reveal(),
 		APIURL:        c.APIURL,
-		Service:       a.svc,
-		Core:          a.commands,
-		Store:         a.store,
+		Core:          a.handler,
 		Log:           a.log.With("platform", slackbot.Platform),
 	})
 	if err != nil {
@@ -34,4 +36,29 @@ func slackPlatform(a *app) (platform, error) {
 		a.log.Info("slack http mode", "paths", []string{slackbot.EventsPath, slackbot.CommandsPath, slackbot.InteractivityPath}, "addr", a.cfg.HTTPAddr)
 	}
 	return ad, nil
+}
+
+// slackCmd is `cohortbot slack manifest [--http URL]`: the Slack app manifest, from the
+// command table, for Socket Mode or (with --http) for Slack calling the bot at URL.
+func slackCmd(args []string, io stdio) error {
+	if len(args) == 0 || args[0] != "manifest" {
+		return fmt.Errorf("usage: cohortbot slack manifest [--http https://bot.example.com]")
+	}
+	fl := flag.NewFlagSet("slack manifest", flag.ContinueOnError)
+	fl.SetOutput(io.err)
+	base := fl.String("http", "", "the bot's public https address: Slack calls it instead of using Socket Mode")
+	if err := fl.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("slack manifest: unexpected %q", fl.Arg(0))
+	}
+	if *base != "" {
+		u, err := url.Parse(*base)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
+			return fmt.Errorf("slack manifest: --http must be an https:// address, like https://cohortbot.example.com, not %q", *base)
+		}
+	}
+	_, err := fmt.Fprint(io.out, slackbot.Manifest(*base))
+	return err
 }

@@ -204,7 +204,7 @@ func TestSlackRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 	answers := 0
 	for _, m := range b.fake.Messages("C1") {
 		for _, btn := range slackfake.Buttons(m.Blocks) {
-			if strings.HasPrefix(btn.ActionID, "answers:1:") {
+			if strings.HasPrefix(btn.ActionID, "reveal:1:") {
 				answers++
 				if m.ThreadTS != root.TS {
 					t.Errorf("a Show answers button outside the day's thread")

@@ -116,7 +116,7 @@ func Build(ctx context.Context, svc *study.Service, src Source, id int64) (*Repo
 	}
 	now := svc.Now()
 	today := v.Calendar.Today(now)
-	cur := v.Calendar.CurrentDay(today)
+	cur := v.DayAt(now)
 	r := &Report{GeneratedAt: now.UTC(), Cohort: cohortOf(v, chans, today, cur)}
 
 	byMember := map[int64][]study.CheckIn{}
@@ -175,7 +175,7 @@ func Build(ctx context.Context, svc *study.Service, src Source, id int64) (*Repo
 
 func cohortOf(v study.CohortView, chans []study.BoundChannel, today study.Date, cur int) Cohort {
 	c := Cohort{ID: v.ID, Name: v.Name, Track: v.Track.ID, Start: v.Start.String(), Timezone: v.TZ, PostTime: v.PostAt.String(),
-		Cadence: string(v.Cadence), Leaderboard: v.LeaderboardCron, Recap: v.RecapCron, Reminder: v.ReminderAt,
+		Cadence: string(v.Cadence), Leaderboard: v.LeaderboardCron, Recap: v.RecapCron, Reminder: reminder(v.Reminder),
 		Today: today.String(), CurrentDay: cur, Length: v.Track.Len(), Channels: []string{}}
 	for _, p := range v.Pauses {
 		c.Pauses = append(c.Pauses, p.String())
@@ -187,4 +187,11 @@ func cohortOf(v study.CohortView, chans []study.BoundChannel, today study.Date, 
 		c.Channels = append(c.Channels, ch.Ref.Platform+"/"+ch.Ref.Workspace+"/"+ch.Ref.Channel)
 	}
 	return c
+}
+
+func reminder(t *study.TimeOfDay) string {
+	if t == nil {
+		return ""
+	}
+	return t.String()
 }

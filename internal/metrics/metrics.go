@@ -15,21 +15,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"cohortbot/internal/middleware"
 	"cohortbot/internal/study"
 )
 
 const namespace = "cohortbot"
 
-// Kinds are the outbox post kinds, pre-registered so their series exist from the start.
-var Kinds = []string{study.KindDay, study.KindPhaseStart, study.KindPhaseEnd, study.KindLeaderboard,
-	study.KindRecap, study.KindReminder, study.KindFinish}
-
-// commands bounds the command label: anything else (a typo typed in chat) is "other".
-var commands = map[string]bool{
-	"today": true, "done": true, "progress": true, "leaderboard": true, "help": true, "cohort": true,
-	"cohort setup": true, "cohort status": true, "cohort pause": true, "cohort resume": true, "cohort skip": true,
-	"cohort set": true, "cohort preview": true, "cohort post": true, "cohort link": true,
-}
+// commands bounds the command label to the command table's paths, button, reply and
+// other (a typo typed in chat).
+var commands = func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range middleware.Labels() {
+		m[l] = true
+	}
+	return m
+}()
 
 // Metrics holds the registry and every series.
 type Metrics struct {
@@ -92,7 +92,8 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // Platform pre-creates a platform's series at zero, so dashboards and alerts see them
 // before the first event.
 func (m *Metrics) Platform(name string) {
-	for _, k := range Kinds {
+	for _, kind := range study.PostKinds {
+		k := string(kind)
 		m.postsSent.WithLabelValues(name, k)
 		m.lag.WithLabelValues(name, k)
 		m.postsFailed.WithLabelValues(name, k, "false")
@@ -128,7 +129,7 @@ func (m *Metrics) WatchReconnects(platform string, count func() uint64) {
 		ConstLabels: prometheus.Labels{"platform": platform}}, func() float64 { return float64(count()) }))
 }
 
-// CommandDone implements study.Observer.
+// CommandDone implements middleware.Observer.
 func (m *Metrics) CommandDone(platform, command string, took time.Duration, err error) {
 	if !commands[command] {
 		command = "other"
@@ -150,14 +151,14 @@ func (m *Metrics) TickDone(took time.Duration, err error) {
 }
 
 // PostSent implements schedule.Observer.
-func (m *Metrics) PostSent(platform, kind string, lag time.Duration) {
-	m.postsSent.WithLabelValues(platform, kind).Inc()
-	m.lag.WithLabelValues(platform, kind).Observe(max(lag, 0).Seconds())
+func (m *Metrics) PostSent(platform string, kind study.PostKind, lag time.Duration) {
+	m.postsSent.WithLabelValues(platform, string(kind)).Inc()
+	m.lag.WithLabelValues(platform, string(kind)).Observe(max(lag, 0).Seconds())
 }
 
 // PostFailed implements schedule.Observer.
-func (m *Metrics) PostFailed(platform, kind string, permanent bool) {
-	m.postsFailed.WithLabelValues(platform, kind, strconv.FormatBool(permanent)).Inc()
+func (m *Metrics) PostFailed(platform string, kind study.PostKind, permanent bool) {
+	m.postsFailed.WithLabelValues(platform, string(kind), strconv.FormatBool(permanent)).Inc()
 }
 
 // RateLimited implements schedule.Observer.
@@ -175,4 +176,7 @@ func outcome(err error) string {
 	return "refused"
 }
 
-var _ study.Observer = (*Metrics)(nil)
+var (
+	_ study.Observer      = (*Metrics)(nil)
+	_ middleware.Observer = (*Metrics)(nil)
+)

@@ -15,6 +15,7 @@ import (
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -46,7 +47,7 @@ type sent struct {
 
 func newPlatform() *platform { return &platform{byNonce: map[string]study.MessageRef{}} }
 
-func (p *platform) Post(ctx context.Context, out study.Outgoing) (study.MessageRef, error) {
+func (p *platform) Post(ctx context.Context, out study.Outgoing, record study.Recorder) (study.MessageRef, error) {
 	p.mu.Lock()
 	p.calls++
 	fail := p.fail
@@ -68,6 +69,9 @@ func (p *platform) Post(ctx context.Context, out study.Outgoing) (study.MessageR
 	}
 	after := p.after
 	p.mu.Unlock()
+	if err := record(ctx, study.Delivered{Parts: len(out.Messages), MessageID: ref.MessageID, ThreadID: ref.ThreadID}); err != nil {
+		return study.MessageRef{}, err
+	}
 	if after != nil {
 		after(out)
 	}
@@ -75,10 +79,10 @@ func (p *platform) Post(ctx context.Context, out study.Outgoing) (study.MessageR
 }
 
 // kinds counts the messages members saw, by kind.
-func (p *platform) kinds() map[string]int {
+func (p *platform) kinds() map[study.PostKind]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := map[string]int{}
+	out := map[study.PostKind]int{}
 	for _, m := range p.messages {
 		out[m.out.Kind]++
 	}
@@ -121,15 +125,14 @@ func newEnv(t testing.TB, d store.Dialect, now time.Time) *env {
 
 // process wires a scheduler over an existing store, as a second bot process would.
 func process(t testing.TB, st *store.Store, clk *clocktest.Clock, plat *platform) *env {
-	svc := study.NewService(st, clk.Now, loadTrack(t))
-	sched := schedule.New(schedule.Config{Outbox: st, Service: svc, Poster: study.Posters{"fake": plat}, Now: clk.Now, SendTimeout: 200 * time.Millisecond})
-	svc.Publisher, svc.CheckCron, svc.StatusExtras = sched, schedule.CheckCron, sched.StatusLines
+	svc := studytest.MustService(t, st, clk.Now, loadTrack(t))
+	sched := studytest.MustScheduler(t, st, svc, study.Posters{"fake": plat}, clk.Now, func(c *schedule.Config) { c.SendTimeout = 200 * time.Millisecond })
 	return &env{t: t, clock: clk, store: st, svc: svc, sched: sched, plat: plat}
 }
 
 func (e *env) do(user string, organizer bool, line string) (string, error) {
 	cmd, sub, rest := study.SplitCommandLine(line)
-	r, err := e.svc.Handle(context.Background(), study.Request{Channel: room, Organizer: organizer,
+	r, err := e.svc.Handle(context.Background(), study.Request{Channel: room, Admin: organizer,
 		User: study.UserRef{Platform: "fake", Workspace: "w", ID: user, Name: user}, Command: cmd, Sub: sub, Text: rest})
 	var b strings.Builder
 	for _, m := range r.Messages {
@@ -173,7 +176,7 @@ func (e *env) runUntil(end time.Time) {
 }
 
 // posts reads the outbox of the cohort in room.
-func (e *env) posts(kind string) []study.Post {
+func (e *env) posts(kind study.PostKind) []study.Post {
 	e.t.Helper()
 	c, err := e.store.CohortByChannel(context.Background(), room)
 	if err != nil {
@@ -186,7 +189,7 @@ func (e *env) posts(kind string) []study.Post {
 	return ps
 }
 
-func countStatus(ps []study.Post, status string) int {
+func countStatus(ps []study.Post, status study.PostStatus) int {
 	n := 0
 	for _, p := range ps {
 		if p.Status == status {
@@ -197,7 +200,7 @@ func countStatus(ps []study.Post, status string) int {
 }
 
 func (e *env) statusOf(ch study.ChannelRef) (string, error) {
-	r, err := e.svc.Handle(context.Background(), study.Request{Channel: ch, Organizer: true, Command: "cohort", Sub: "status"})
+	r, err := e.svc.Handle(context.Background(), study.Request{Channel: ch, Admin: true, Command: "cohort", Sub: "status"})
 	var b strings.Builder
 	for _, m := range r.Messages {
 		b.WriteString(study.PlainText(m))

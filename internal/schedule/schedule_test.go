@@ -14,6 +14,7 @@ import (
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 // TestWeekdayCohortRunsItsCourseAcrossDST runs a weekday cohort in New York from late
@@ -61,7 +62,7 @@ func TestWeekdayCohortRunsItsCourseAcrossDST(t *testing.T) {
 			}
 		}
 		got := e.plat.kinds()
-		want := map[string]int{study.KindDay: 93, study.KindPhaseStart: 18, study.KindPhaseEnd: 18, study.KindFinish: 1,
+		want := map[study.PostKind]int{study.KindDay: 93, study.KindPhaseStart: 18, study.KindPhaseEnd: 18, study.KindFinish: 1,
 			study.KindLeaderboard: wantBoards, study.KindRecap: wantRecaps}
 		for k, n := range want {
 			if got[k] != n {
@@ -77,7 +78,7 @@ func TestWeekdayCohortRunsItsCourseAcrossDST(t *testing.T) {
 		// Order within a day: the intro before the card, the self-check after it.
 		var seq []string
 		for _, m := range e.plat.sent()[:3] {
-			seq = append(seq, m.out.Kind)
+			seq = append(seq, string(m.out.Kind))
 		}
 		if strings.Join(seq, ",") != "phase_start,day,day" {
 			t.Errorf("first posts: %v", seq)
@@ -186,7 +187,7 @@ func TestManyProcessesPostOnce(t *testing.T) {
 	ctx := context.Background()
 	for rep := 0; rep < 100; rep++ {
 		ch := study.ChannelRef{Platform: "fake", Workspace: "w", Channel: "room" + strconv.Itoa(rep)}
-		_, err := e.svc.Handle(ctx, study.Request{Channel: ch, Organizer: true, User: study.UserRef{ID: "org"},
+		_, err := e.svc.Handle(ctx, study.Request{Channel: ch, Admin: true, User: study.UserRef{ID: "org"},
 			Command: "cohort", Sub: "setup", Text: "start:2027-01-04 time:09:00 tz:UTC"})
 		if err != nil {
 			t.Fatal(err)
@@ -206,7 +207,7 @@ func TestManyProcessesPostOnce(t *testing.T) {
 	}
 	perKey := map[string]int{}
 	for _, m := range plat.sent() {
-		perKey[m.out.Channel.Channel+"/"+m.out.Kind+"/"+m.out.Nonce]++
+		perKey[m.out.Channel.Channel+"/"+string(m.out.Kind)+"/"+m.out.Nonce]++
 	}
 	for k, n := range perKey {
 		if n != 1 {
@@ -258,7 +259,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 			t.Errorf("members saw %d cards, want 1", got)
 		}
 		ps := a.posts(study.KindDay)
-		if len(ps) != 1 || ps[0].Status != study.PostSent || ps[0].MessageID != "m2" {
+		if len(ps) != 1 || ps[0].Status != study.PostSent || ps[0].Done.MessageID != "m2" {
 			t.Errorf("outbox: %+v", ps)
 		}
 	})
@@ -272,7 +273,7 @@ func TestDeliveryFaults(t *testing.T) {
 		e := newEnv(t, d, at(t, "2027-01-04T08:00:00Z"))
 		e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
 		gone := study.ChannelRef{Platform: "fake", Workspace: "w", Channel: "deleted"}
-		if _, err := e.svc.Handle(context.Background(), study.Request{Channel: gone, Organizer: true, Command: "cohort", Sub: "setup", Text: "start:2027-01-04 time:09:00 tz:UTC"}); err != nil {
+		if _, err := e.svc.Handle(context.Background(), study.Request{Channel: gone, Admin: true, Command: "cohort", Sub: "setup", Text: "start:2027-01-04 time:09:00 tz:UTC"}); err != nil {
 			t.Fatal(err)
 		}
 		var mu sync.Mutex
@@ -331,14 +332,14 @@ func TestDeliveryFaults(t *testing.T) {
 		var order []string
 		for _, m := range e.plat.sent() {
 			if m.out.Channel == room {
-				order = append(order, m.out.Kind)
+				order = append(order, string(m.out.Kind))
 			}
 		}
 		if strings.Join(order, ",") != "phase_start,day" {
 			t.Errorf("room got %v", order)
 		}
 		var failed []study.Post
-		for _, k := range []string{study.KindPhaseStart, study.KindDay} {
+		for _, k := range []study.PostKind{study.KindPhaseStart, study.KindDay} {
 			for _, p := range e.posts(k) {
 				if p.Channel == gone {
 					failed = append(failed, p)
@@ -552,9 +553,9 @@ func TestLinkedChannelsShareOneCohort(t *testing.T) {
 		code := strings.Fields(status[i+len("/cohort link code:"):])[0]
 		slack := study.ChannelRef{Platform: "fake2", Workspace: "T1", Channel: "C1"}
 		other := newPlatform()
-		e.sched = schedule.New(schedule.Config{Outbox: e.store, Service: e.svc, Poster: study.Posters{"fake": e.plat, "fake2": other}, Now: e.clock.Now})
+		e.sched = studytest.MustScheduler(t, e.store, e.svc, study.Posters{"fake": e.plat, "fake2": other}, e.clock.Now, nil)
 		link := func(ch study.ChannelRef, organizer bool, text string) error {
-			_, err := e.svc.Handle(context.Background(), study.Request{Channel: ch, Organizer: organizer, User: study.UserRef{Platform: ch.Platform, ID: "u"}, Command: "cohort", Sub: "link", Text: text})
+			_, err := e.svc.Handle(context.Background(), study.Request{Channel: ch, Admin: organizer, User: study.UserRef{Platform: ch.Platform, ID: "u"}, Command: "cohort", Sub: "link", Text: text})
 			return err
 		}
 		if err := link(slack, true, "code:NOPE1234"); study.ErrorMessage(err) != "no cohort has link code NOPE1234: copy it from /cohort status" {

@@ -18,13 +18,40 @@ import (
 	"cohortbot/internal/study"
 )
 
+// Core is what the scheduler asks of the core (*study.Service): what a cohort owes and
+// when, what a post says, and when a command changed either.
+type Core interface {
+	Plan(dc study.DueCohort, now time.Time) (study.Plan, error)
+	Compose(ctx context.Context, p study.Post) (out study.Outgoing, skip string, err error)
+	Changes() <-chan struct{}
+}
+
+// Outbox is the scheduler's storage: planning due cohorts into posts, and claiming,
+// recording and finishing deliveries.
+type Outbox interface {
+	// PlanDue finds up to limit cohorts that are due at now (one bounded query over all
+	// cohorts), calls plan for each while holding them, and records the plans: new posts
+	// are inserted unless their (channel, kind, period) exists. Returns the cohorts planned.
+	PlanDue(ctx context.Context, now time.Time, limit int, plan func(study.DueCohort) (study.Plan, error)) (int, error)
+	// ClaimPosts leases up to limit posts ready at now, at most one per channel and only a
+	// channel's earliest unsent post, so posts of a channel go out in order.
+	ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error)
+	// RecordProgress keeps how far a claimed post's delivery got, while the claim holds.
+	RecordProgress(ctx context.Context, p study.Post, d study.Delivered) error
+	MarkSent(ctx context.Context, p study.Post, ref study.MessageRef, at time.Time) error
+	MarkRetry(ctx context.Context, p study.Post, notBefore time.Time, reason string) error
+	MarkDone(ctx context.Context, p study.Post, status study.PostStatus, reason string) error
+	// NextDue is the earliest instant any cohort or retry may fall due (zero: none).
+	NextDue(ctx context.Context) (time.Time, error)
+}
+
 // Config wires a Scheduler.
 type Config struct {
-	Outbox  study.Outbox
-	Service *study.Service
-	Poster  study.Poster
-	Now     func() time.Time
-	Log     *slog.Logger
+	Outbox Outbox
+	Core   Core
+	Poster study.Poster
+	Now    func() time.Time
+	Log    *slog.Logger
 	// Workers deliver in parallel (one post per channel at a time). Default 4.
 	Workers int
 	// Lease is how long a claimed post is held before another process may take it over
@@ -48,23 +75,23 @@ type Config struct {
 // Observer is told what the scheduler did.
 type Observer interface {
 	TickDone(took time.Duration, err error)
-	PostSent(platform, kind string, lag time.Duration)
-	PostFailed(platform, kind string, permanent bool)
+	PostSent(platform string, kind study.PostKind, lag time.Duration)
+	PostFailed(platform string, kind study.PostKind, permanent bool)
 	RateLimited(platform string)
 }
 
 type noObserver struct{}
 
-func (noObserver) TickDone(time.Duration, error)          {}
-func (noObserver) PostSent(string, string, time.Duration) {}
-func (noObserver) PostFailed(string, string, bool)        {}
-func (noObserver) RateLimited(string)                     {}
+func (noObserver) TickDone(time.Duration, error)                  {}
+func (noObserver) PostSent(string, study.PostKind, time.Duration) {}
+func (noObserver) PostFailed(string, study.PostKind, bool)        {}
+func (noObserver) RateLimited(string)                             {}
 
 // Scheduler plans and delivers posts.
 type Scheduler struct {
 	cfg  Config
-	out  study.Outbox
-	svc  *study.Service
+	out  Outbox
+	core Core
 	now  func() time.Time
 	log  *slog.Logger
 	kick chan struct{}
@@ -72,9 +99,9 @@ type Scheduler struct {
 }
 
 // New makes a scheduler; call Run, or RunOnce from tests and the console.
-func New(cfg Config) *Scheduler {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.Outbox == nil || cfg.Core == nil || cfg.Poster == nil || cfg.Now == nil {
+		return nil, errors.New("schedule: Outbox, Core, Poster and Now are required")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -103,7 +130,7 @@ func New(cfg Config) *Scheduler {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 20 * time.Second
 	}
-	return &Scheduler{cfg: cfg, out: cfg.Outbox, svc: cfg.Service, now: cfg.Now, log: cfg.Log, kick: make(chan struct{}, 1)}
+	return &Scheduler{cfg: cfg, out: cfg.Outbox, core: cfg.Core, now: cfg.Now, log: cfg.Log, kick: make(chan struct{}, 1)}, nil
 }
 
 // Run ticks on the cron schedule until ctx ends, then waits for in-flight deliveries.
@@ -132,11 +159,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case <-s.kick:
 			s.RunOnce(work)
+		case <-s.core.Changes():
+			s.RunOnce(work)
 		}
 	}
 }
 
-// Kick asks a running scheduler to deliver now (after /cohort post).
+// Kick asks a running scheduler to plan and deliver now.
 func (s *Scheduler) Kick() {
 	select {
 	case s.kick <- struct{}{}:
@@ -164,7 +193,7 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 	now := s.now()
 	for {
 		n, err := s.out.PlanDue(ctx, now, s.cfg.PlanBatch, func(dc study.DueCohort) (study.Plan, error) {
-			return s.plan(dc, now)
+			return s.core.Plan(dc, now)
 		})
 		if err != nil {
 			return fmt.Errorf("tick at %s: %w", now.Format(time.RFC3339), err)
@@ -217,20 +246,20 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("delivery panicked", "panic", r)
-			s.retry(ctx, p, fmt.Sprintf("internal error: %v", r), 0)
+			s.retry(ctx, p, study.NoteInternal, 0)
 			sent = false
 		}
 	}()
 	now := s.now()
 	if now.After(p.ExpiresAt) {
 		log.Warn("post expired before it could be sent")
-		s.record(s.out.MarkDone(ctx, p, study.PostSkipped, "missed: could not be sent on its day"))
+		s.record(s.out.MarkDone(ctx, p, study.PostSkipped, study.NoteMissedExpired))
 		return false
 	}
-	out, skip, err := s.render(ctx, p)
+	out, skip, err := s.core.Compose(ctx, p)
 	if err != nil {
-		log.Error("render post", "err", err)
-		s.retry(ctx, p, "could not prepare the post", 0)
+		log.Error("compose post", "err", err)
+		s.retry(ctx, p, study.NoteNotComposed, 0)
 		return false
 	}
 	if skip != "" {
@@ -238,7 +267,10 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 		return false
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
-	ref, err := s.cfg.Poster.Post(sendCtx, out)
+	// Each part is recorded before the next goes out: a retry continues where this
+	// attempt stopped, and the day's thread is known while it is being filled.
+	record := func(ctx context.Context, d study.Delivered) error { return s.out.RecordProgress(ctx, p, d) }
+	ref, err := s.cfg.Poster.Post(sendCtx, out, record)
 	cancel()
 	if err == nil {
 		s.record(s.out.MarkSent(ctx, p, ref, s.now()))
@@ -256,7 +288,7 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	case errors.As(err, &de) && de.RetryAfter > 0:
 		log.Warn("post rate limited", "retry_after", de.RetryAfter)
 		s.cfg.Observer.RateLimited(p.Channel.Platform)
-		s.record(s.out.MarkRetry(ctx, p, s.now().Add(de.RetryAfter), "rate limited: "+de.Reason))
+		s.record(s.out.MarkRetry(ctx, p, s.now().Add(de.RetryAfter), study.NoteRateLimited(de.Reason)))
 	default:
 		log.Warn("post failed; will retry", "err", err, "attempt", p.Attempts)
 		s.cfg.Observer.PostFailed(p.Channel.Platform, p.Kind, false)
@@ -269,7 +301,7 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 // gives up after MaxAttempts.
 func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, attempts int) {
 	if attempts >= s.cfg.MaxAttempts {
-		s.record(s.out.MarkDone(ctx, p, study.PostFailed, fmt.Sprintf("gave up after %d attempts: %s", attempts, reason)))
+		s.record(s.out.MarkDone(ctx, p, study.PostFailed, study.NoteGaveUp(attempts, reason)))
 		return
 	}
 	s.record(s.out.MarkRetry(ctx, p, s.now().Add(Backoff(attempts, rand.Float64())), reason))

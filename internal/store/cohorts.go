@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -184,18 +185,34 @@ func (s *Store) DayOfThread(ctx context.Context, ch study.ChannelRef, thread str
 }
 
 func (s *Store) ChannelSetting(ctx context.Context, ch study.ChannelRef, key string) (string, error) {
-	id, err := s.channelID(ctx, ch)
-	if err != nil {
-		return "", err
+	set, err := s.ChannelSettings(ctx, ch)
+	return set[key], err
+}
+
+func (s *Store) ChannelSettings(ctx context.Context, ch study.ChannelRef) (map[string]string, error) {
+	var rows []struct {
+		Key   string
+		Value *string
 	}
-	var rows []settingRow
-	if err := s.db.WithContext(ctx).Where("channel_id = ? AND key = ?", id, key).Limit(1).Find(&rows).Error; err != nil {
-		return "", wrap(err, "setting %s", key)
+	// One round trip: the channel's binding, and its settings if any.
+	err := s.db.WithContext(ctx).Table("cohort_channels AS c").
+		Select("s.key AS key, s.value AS value").
+		Joins("LEFT JOIN channel_settings AS s ON s.channel_id = c.id").
+		Where("c.platform = ? AND c.workspace_id = ? AND c.channel_id = ?", ch.Platform, ch.Workspace, ch.Channel).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "settings of %s channel %s", ch.Platform, ch.Channel)
 	}
 	if len(rows) == 0 {
-		return "", nil
+		return nil, study.OpError(study.ENOTFOUND, fmt.Sprintf("settings of %s channel %s", ch.Platform, ch.Channel))
 	}
-	return rows[0].Value, nil
+	set := map[string]string{}
+	for _, r := range rows {
+		if r.Value != nil {
+			set[r.Key] = *r.Value
+		}
+	}
+	return set, nil
 }
 
 func (s *Store) SetChannelSetting(ctx context.Context, ch study.ChannelRef, key, value string) error {

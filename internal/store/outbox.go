@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -10,8 +12,6 @@ import (
 
 	"cohortbot/internal/study"
 )
-
-var _ study.Outbox = (*Store)(nil)
 
 // ts normalizes instants for storage and comparison: UTC, whole microseconds (what both
 // databases keep), so SQLite's text timestamps compare in time order.
@@ -120,8 +120,8 @@ func insertPosts(db *gorm.DB, posts []study.NewPost, now time.Time) (int, error)
 			status = study.PostPending
 		}
 		rows[i] = postRow{
-			CohortID: p.CohortID, ChannelID: p.ChannelID, Kind: p.Kind, Period: p.Period, Day: p.Day,
-			Status: status, LastError: p.LastError, Nonce: nonce(p),
+			CohortID: p.CohortID, ChannelID: p.ChannelID, Kind: string(p.Kind), Period: p.Period, Day: p.Day,
+			Status: string(status), LastError: p.LastError, Nonce: nonce(p),
 			DueAt: ts(p.DueAt), NotBefore: ts(p.DueAt), ExpiresAt: ts(p.ExpiresAt), CreatedAt: ts(now),
 		}
 	}
@@ -158,7 +158,7 @@ WHERE id IN (
     ORDER BY p.due_at, p.id
     LIMIT @limit %s)
 RETURNING id, cohort_id, channel_id, kind, period, day, status, attempts, last_error, nonce,
-          message_id, thread_id, due_at, not_before, expires_at, lease_until, sent_at, created_at`
+          message_id, thread_id, parts_sent, due_at, not_before, expires_at, lease_until, sent_at, created_at`
 
 func (s *Store) ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error) {
 	lock := ""
@@ -193,9 +193,10 @@ func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, erro
 	out := make([]study.Post, len(rows))
 	for i, r := range rows {
 		out[i] = study.Post{
-			ID: r.ID, CohortID: r.CohortID, ChannelID: r.ChannelID, Channel: refs[r.ChannelID], Kind: r.Kind,
-			Period: r.Period, Day: r.Day, Status: r.Status, Attempts: r.Attempts, LastError: r.LastError,
-			Nonce: r.Nonce, MessageID: r.MessageID, ThreadID: r.ThreadID, DueAt: r.DueAt, ExpiresAt: r.ExpiresAt,
+			ID: r.ID, CohortID: r.CohortID, ChannelID: r.ChannelID, Channel: refs[r.ChannelID], Kind: study.PostKind(r.Kind),
+			Period: r.Period, Day: r.Day, Status: study.PostStatus(r.Status), Attempts: r.Attempts, LastError: r.LastError,
+			Nonce: r.Nonce, Done: study.Delivered{Parts: r.PartsSent, MessageID: r.MessageID, ThreadID: r.ThreadID},
+			DueAt: r.DueAt, ExpiresAt: r.ExpiresAt,
 		}
 		if r.SentAt != nil {
 			out[i].SentAt = *r.SentAt
@@ -219,8 +220,26 @@ func (s *Store) MarkRetry(ctx context.Context, p study.Post, notBefore time.Time
 	})
 }
 
-func (s *Store) MarkDone(ctx context.Context, p study.Post, status, reason string) error {
+func (s *Store) MarkDone(ctx context.Context, p study.Post, status study.PostStatus, reason string) error {
 	return s.finish(ctx, p, map[string]any{"status": status, "last_error": reason, "lease_until": nil})
+}
+
+// errClaimLost stops a delivery whose claim another worker has taken over.
+var errClaimLost = errors.New("the post's delivery claim was taken over by another worker")
+
+// RecordProgress keeps how far a claimed post's delivery got, while the claim holds; a
+// lost claim is an error, so the poster stops sending.
+func (s *Store) RecordProgress(ctx context.Context, p study.Post, d study.Delivered) error {
+	res := s.db.WithContext(ctx).Model(&postRow{}).
+		Where("id = ? AND status = ? AND lease_until = ?", p.ID, study.PostSending, ts(p.Lease)).
+		UpdateColumns(map[string]any{"parts_sent": d.Parts, "message_id": d.MessageID, "thread_id": d.ThreadID})
+	if res.Error != nil {
+		return wrap(res.Error, "record progress of post %d", p.ID)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("record progress of post %d: %w", p.ID, errClaimLost)
+	}
+	return nil
 }
 
 // finish records a claimed post's outcome if the claim still holds. A stale claim (its
@@ -238,7 +257,7 @@ func (s *Store) finish(ctx context.Context, p study.Post, cols map[string]any) e
 	return nil
 }
 
-func (s *Store) Posts(ctx context.Context, cohortID int64, kind string, limit int) ([]study.Post, error) {
+func (s *Store) Posts(ctx context.Context, cohortID int64, kind study.PostKind, limit int) ([]study.Post, error) {
 	q := s.db.WithContext(ctx).Where("cohort_id = ?", cohortID)
 	if kind != "" {
 		q = q.Where("kind = ?", kind)
@@ -291,6 +310,42 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 // OutboxDepth counts posts waiting to be sent (pending or being sent).
 func (s *Store) OutboxDepth(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&postRow{}).Where("status IN ?", []string{study.PostPending, study.PostSending}).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&postRow{}).Where("status IN ?", []string{string(study.PostPending), string(study.PostSending)}).Count(&n).Error
 	return n, wrap(err, "outbox depth")
+}
+
+func (s *Store) ThreadOfDay(ctx context.Context, channelID int64, day int) (string, error) {
+	var rows []postRow
+	err := s.db.WithContext(ctx).Select("thread_id").
+		Where("channel_id = ? AND kind = ? AND period = ?", channelID, study.KindDay, strconv.Itoa(day)).
+		Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return "", wrap(err, "thread of day %d in channel %d", day, channelID)
+	}
+	return rows[0].ThreadID, nil
+}
+
+func (s *Store) PreviousSent(ctx context.Context, channelID int64, kind study.PostKind, except int64) (time.Time, bool, error) {
+	var rows []postRow
+	err := s.db.WithContext(ctx).Select("sent_at").
+		Where("channel_id = ? AND kind = ? AND status = ? AND id <> ?", channelID, kind, study.PostSent, except).
+		Order("sent_at DESC").Limit(1).Find(&rows).Error
+	if err != nil {
+		return time.Time{}, false, wrap(err, "previous %s in channel %d", kind, channelID)
+	}
+	if len(rows) == 0 || rows[0].SentAt == nil {
+		return time.Time{}, false, nil
+	}
+	return *rows[0].SentAt, true, nil
+}
+
+func (s *Store) Failures(ctx context.Context, cohortID int64, limit int) ([]study.Post, error) {
+	var rows []postRow
+	err := s.db.WithContext(ctx).
+		Where("cohort_id = ? AND (status = ? OR (status = ? AND last_error <> ''))", cohortID, study.PostFailed, study.PostPending).
+		Order("due_at DESC, id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "failed posts of cohort %d", cohortID)
+	}
+	return s.toPosts(ctx, rows)
 }

@@ -42,6 +42,7 @@ type postRow struct {
 	Nonce      string
 	MessageID  string
 	ThreadID   string
+	PartsSent  int
 	DueAt      time.Time
 	NotBefore  time.Time
 	ExpiresAt  time.Time
@@ -110,8 +111,15 @@ func toCohortRow(c *study.Cohort) cohortRow {
 	return cohortRow{
 		ID: c.ID, Name: c.Name, Track: c.Track, StartDate: c.Start.String(), Timezone: c.TZ,
 		PostTime: c.PostAt.String(), Cadence: string(c.Cadence), CreatedAt: c.CreatedAt.UTC(),
-		LeaderboardCron: c.LeaderboardCron, RecapCron: c.RecapCron, ReminderTime: c.ReminderAt, LinkCode: c.LinkCode,
+		LeaderboardCron: c.LeaderboardCron, RecapCron: c.RecapCron, ReminderTime: reminderColumn(c.Reminder), LinkCode: c.LinkCode,
 	}
+}
+
+func reminderColumn(t *study.TimeOfDay) string {
+	if t == nil {
+		return ""
+	}
+	return t.String()
 }
 
 func toExceptionRows(c *study.Cohort) []exceptionRow {
@@ -129,8 +137,15 @@ func toExceptionRows(c *study.Cohort) []exceptionRow {
 // failure here means the row was edited by hand: report it rather than guess.
 func fromRows(r cohortRow, ex []exceptionRow) (*study.Cohort, error) {
 	c := &study.Cohort{ID: r.ID, Name: r.Name, Track: r.Track, TZ: r.Timezone, Cadence: study.Cadence(r.Cadence), CreatedAt: r.CreatedAt,
-		LeaderboardCron: r.LeaderboardCron, RecapCron: r.RecapCron, ReminderAt: r.ReminderTime, LinkCode: r.LinkCode}
+		LeaderboardCron: r.LeaderboardCron, RecapCron: r.RecapCron, LinkCode: r.LinkCode}
 	var err error
+	if r.ReminderTime != "" {
+		t, err := study.ParseTimeOfDay(r.ReminderTime)
+		if err != nil {
+			return nil, err
+		}
+		c.Reminder = &t
+	}
 	if c.Start, err = study.ParseDate(r.StartDate); err != nil {
 		return nil, err
 	}

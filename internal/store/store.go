@@ -242,17 +242,19 @@ func (s *Store) Pending(ctx context.Context) (bool, error) {
 	return p.HasPending(ctx)
 }
 
-// wrap maps driver errors to the core's codes; anything else keeps its context.
+// wrap maps driver errors to the core's codes: the operator text (what the store was
+// doing) goes in the error's Op, never in the line a member may be shown. Anything else
+// keeps its context.
 func wrap(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
-	msg := fmt.Sprintf(format, args...)
+	op := fmt.Sprintf(format, args...)
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		return &study.Error{Code: study.ENOTFOUND, Message: msg + ": not found"}
+		return study.OpError(study.ENOTFOUND, op)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return &study.Error{Code: study.ECONFLICT, Message: msg + ": already exists"}
+		return study.OpError(study.ECONFLICT, op)
 	}
-	return fmt.Errorf("%s: %w", msg, err)
+	return fmt.Errorf("%s: %w", op, err)
 }

@@ -53,7 +53,9 @@ func taskText(t Task) string {
 
 // CardThreadMessages are the parts of a card that go into its thread: objectives, the
 // mock-interview questions with hidden answers, predict-output snippets, the interview
-// script, debug exercises and references.
+// script, debug exercises and references. Each part with hidden answers carries a Reveal
+// button whose key names the part ("questions", "predict-2", "debug-1", "script"), so a
+// button keeps revealing the same answers whatever the order of the parts.
 func CardThreadMessages(t *Track, n int) []Message {
 	c, _, _ := t.Card(n)
 	if c.Stub() {
@@ -63,7 +65,7 @@ func CardThreadMessages(t *Track, n int) []Message {
 	intro := Message{Title: "🎯 Today you will be able to", Sections: []Section{{Text: bullets(c.Objectives)}}}
 	out = append(out, intro)
 
-	qs := Message{Title: "🎤 Mock interview"}
+	qs := Message{Title: "🎤 Mock interview", Reveal: RevealAction(n, "questions")}
 	for i, q := range c.Questions {
 		label := fmt.Sprintf("Q%d. %s", i+1, q.Q)
 		if q.Senior != "" {
@@ -77,7 +79,8 @@ func CardThreadMessages(t *Track, n int) []Message {
 	out = append(out, qs)
 
 	for i, s := range c.Predict {
-		m := Message{Title: fmt.Sprintf("🔮 Predict the output (%d/%d) — %s", i+1, len(c.Predict), moduleName(s.Module))}
+		m := Message{Title: fmt.Sprintf("🔮 Predict the output (%d/%d) — %s", i+1, len(c.Predict), moduleName(s.Module)),
+			Reveal: RevealAction(n, fmt.Sprintf("predict-%d", i+1))}
 		m.Sections = append(m.Sections, Section{Code: s.Code, Lang: "js"})
 		ans := "Output:"
 		if len(s.Outputs) > 1 {
@@ -95,7 +98,8 @@ func CardThreadMessages(t *Track, n int) []Message {
 	}
 
 	for i, d := range c.Debug {
-		m := Message{Title: fmt.Sprintf("🐞 Debug this (%d/%d) — %s", i+1, len(c.Debug), moduleName(d.Module))}
+		m := Message{Title: fmt.Sprintf("🐞 Debug this (%d/%d) — %s", i+1, len(c.Debug), moduleName(d.Module)),
+			Reveal: RevealAction(n, fmt.Sprintf("debug-%d", i+1))}
 		m.Sections = append(m.Sections,
 			Section{Code: d.Code, Lang: "js"},
 			Section{Text: "*Symptom:* " + d.Symptom},
@@ -105,7 +109,7 @@ func CardThreadMessages(t *Track, n int) []Message {
 	}
 
 	if len(c.Script) > 0 {
-		m := Message{Title: "🧑‍💼 Interview script — take turns as interviewer"}
+		m := Message{Title: "🧑‍💼 Interview script — take turns as interviewer", Reveal: RevealAction(n, "script")}
 		for i, s := range c.Script {
 			text := fmt.Sprintf("*%d. %s*", i+1, s.Ask)
 			if len(s.FollowUps) > 0 {

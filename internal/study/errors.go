@@ -15,17 +15,39 @@ const (
 )
 
 // Error is the one error type the core hands to its callers. Message is written for the
-// member who typed the command: one line, specific, safe to show.
+// member who typed the command: one line, specific, safe to show. Op is for operators:
+// what the program was doing ("update cohort 5"), which goes to the log and never to a
+// member.
 type Error struct {
 	Code    string
 	Message string
+	Op      string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+func (e *Error) Error() string {
+	if e.Op != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Op, e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
 
 // Errorf builds a coded error with a member-facing message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// OpError is how a store reports a coded failure: op names what it was doing, for the
+// log; the member-facing message is a generic line for the code, since a store does not
+// know what the member asked for. The core replaces it wherever it knows better.
+func OpError(code, op string) *Error {
+	msg := map[string]string{
+		ENOTFOUND: "That does not exist (any more).",
+		ECONFLICT: "That already exists.",
+	}[code]
+	if msg == "" {
+		msg = internalMessage
+	}
+	return &Error{Code: code, Message: msg, Op: op}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other
@@ -41,6 +63,8 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
+const internalMessage = "Something went wrong on our side; the organizers can see it in the logs."
+
 // ErrorMessage returns the member-facing text for err. Internal errors are never shown as
 // they are: they may carry driver details or, worse, connection strings.
 func ErrorMessage(err error) string {
@@ -51,5 +75,11 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) && e.Code != EINTERNAL {
 		return e.Message
 	}
-	return "Something went wrong on our side; the organizers can see it in the logs."
+	return internalMessage
+}
+
+// ErrorReply is what a member sees when their request failed: the one-line message, only
+// to them.
+func ErrorReply(err error) Reply {
+	return Reply{Ephemeral: true, Messages: []Message{{Sections: []Section{{Text: "⚠️ " + ErrorMessage(err)}}}}}
 }

@@ -2,6 +2,7 @@ package study
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -15,6 +16,10 @@ type Message struct {
 	// ThreadName, when set, asks the poster to open a thread on this message; the messages
 	// that follow it in the same post go into that thread.
 	ThreadName string
+	// Reveal, when set, is the button that shows this message's hidden sections to the
+	// member who presses it, for platforms that cannot hide text inline (Slack). Its id
+	// names the day and the part by a stable key, never by position.
+	Reveal Action
 }
 
 // Section is a block of a message. Text uses a small markdown subset: *bold*, _italic_,
@@ -27,27 +32,71 @@ type Section struct {
 	// Hidden sections (model answers, fixes) are revealed on demand: spoilers on Discord, a
 	// "Show answers" button on Slack.
 	Hidden bool
+	// Mentions marks text the core wrote with platform mentions (<@id>, <@&role>) that
+	// must stay mentions; everything else is shown as written.
+	Mentions bool
 }
 
 // Action is a button under a message.
 type Action struct {
-	ID    string // "done:12": what a press means, parsed back by ParseAction
-	Label string
+	ID      string // what a press means, read back by the core: "done:12", "reveal:12:questions"
+	Label   string
+	Primary bool // the button the message is for (Done on a card)
 }
 
-// DoneAction is the check-in button of day n.
-func DoneAction(n int) Action { return Action{ID: fmt.Sprintf("done:%d", n), Label: "✅ Done"} }
+// Action kinds.
+const (
+	actionDone   = "done"
+	actionReveal = "reveal"
+)
 
-// ParseAction reads a button id back; ok is false for ids the core did not make.
-func ParseAction(id string) (kind string, day int, ok bool) {
-	k, v, found := strings.Cut(id, ":")
-	if !found || k != "done" {
-		return "", 0, false
+// DoneAction is the check-in button of day n.
+func DoneAction(n int) Action {
+	return Action{ID: fmt.Sprintf("%s:%d", actionDone, n), Label: "✅ Done", Primary: true}
+}
+
+// RevealAction shows the hidden part key of day n's thread.
+func RevealAction(n int, key string) Action {
+	return Action{ID: fmt.Sprintf("%s:%d:%s", actionReveal, n, key), Label: "🔓 Show answers"}
+}
+
+// parseAction reads a button id back; ok is false for ids the core did not make. Slack
+// cards posted before reveal keys existed carry "answers:DAY[:INDEX]": those reveal every
+// hidden part of the day, since an index may point elsewhere now.
+func parseAction(id string) (kind string, day int, key string, ok bool) {
+	parts := strings.Split(id, ":")
+	if len(parts) < 2 {
+		return "", 0, "", false
 	}
-	if _, err := fmt.Sscanf(v, "%d", &day); err != nil || day < 1 || fmt.Sprint(day) != v {
-		return "", 0, false
+	n, err := strconv.Atoi(parts[1])
+	if err != nil || n < 1 || strconv.Itoa(n) != parts[1] {
+		return "", 0, "", false
 	}
-	return k, day, true
+	switch {
+	case parts[0] == actionDone && len(parts) == 2:
+		return actionDone, n, "", true
+	case parts[0] == actionReveal && len(parts) == 3 && parts[2] != "":
+		return actionReveal, n, parts[2], true
+	case parts[0] == "answers" && len(parts) <= 3:
+		return actionReveal, n, "", true
+	}
+	return "", 0, "", false
+}
+
+// Reply is the core's answer. Ephemeral replies are shown only to the member who asked.
+type Reply struct {
+	Messages  []Message
+	Ephemeral bool
+	// React, when set, acknowledges the member's own message with this emoji instead of
+	// answering it (a thread reply that checked them in).
+	React string
+}
+
+// CheckMark is the reaction on a thread reply that checked its author in.
+const CheckMark = "✅"
+
+func textReply(ephemeral bool, format string, args ...any) Reply {
+	return Reply{Ephemeral: ephemeral, Messages: []Message{{Sections: []Section{{Text: fmt.Sprintf(format, args...)}}}}}
 }
 
 // PlainText renders a message for a terminal (and measures what a member reads).
@@ -100,4 +149,13 @@ func bullets(items []string) string {
 		b.WriteString("• " + it + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+func hasHidden(m Message) bool {
+	for _, s := range m.Sections {
+		if s.Hidden {
+			return true
+		}
+	}
+	return false
 }

@@ -2,77 +2,109 @@ package study
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
+	"log/slog"
 	"time"
-	"unicode/utf8"
 )
 
-// MaxNote is the longest note a check-in may carry.
-const MaxNote = 500
-
-// Request is a command from any platform, already stripped of platform details.
+// Request is anything a member does on a platform, stripped of platform details: a
+// command, a button press or a reply in a day's thread.
 type Request struct {
 	Channel ChannelRef
-	// Thread is set when the command was typed inside a thread of Channel: /done there
-	// checks in for the thread's day.
+	// Thread is set when the request came from inside a thread of Channel: /done or a
+	// reply there checks in for the thread's day.
 	Thread string
 	User   UserRef
-	// Organizer is decided by the adapter (platform permissions or an allow-list); the core
-	// only trusts it.
-	Organizer bool
-	Command   string // today, done, progress, leaderboard, help, cohort
-	Sub       string // the /cohort subcommand
-	Text      string // argument text as typed (Slack, console)
-	Options   map[string]string
+	// Admin says the platform lets the user run the space (Discord Manage Server or
+	// Administrator, a Slack workspace admin or owner, the console's user); Roles are
+	// their platform roles. The core decides who is an organizer from these and the
+	// channel's organizer settings.
+	Admin bool
+	Roles []string
+	// Source is how the request came: a command (the zero value), a button or a reply.
+	Source Source
+	// Command and Sub name a command (Sub picks a /cohort subcommand); Text is its
+	// argument text as typed (Slack, console), Options its typed options (Discord).
+	Command string
+	Sub     string
+	Text    string
+	Options map[string]string
+	// Action is a pressed button's id.
+	Action string
 }
 
-// Reply is the core's answer. Ephemeral replies are shown only to the member who asked.
-type Reply struct {
-	Messages  []Message
-	Ephemeral bool
+// Handler is the core as adapters see it: one request in, one reply out.
+type Handler interface {
+	Handle(ctx context.Context, req Request) (Reply, error)
 }
 
-func textReply(ephemeral bool, format string, args ...any) Reply {
-	return Reply{Ephemeral: ephemeral, Messages: []Message{{Sections: []Section{{Text: fmt.Sprintf(format, args...)}}}}}
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, req Request) (Reply, error)
+
+func (f HandlerFunc) Handle(ctx context.Context, req Request) (Reply, error) { return f(ctx, req) }
+
+// Config wires a Service; everything it needs is given here, at construction.
+type Config struct {
+	Store Store
+	// Tracks are the curricula it can run; the first is the default for new cohorts.
+	Tracks []*Track
+	// Now is the clock of every date and instant the core computes.
+	Now func() time.Time
+	// Cron parses leaderboard and recap schedules (robfig/cron, in internal/schedule).
+	Cron CronParser
+	// Observer hears about check-ins (metrics); optional.
+	Observer Observer
+	Log      *slog.Logger
 }
 
-// Service answers commands and records check-ins.
+// Service answers requests, plans and composes posts. Build it with New; it has no
+// settable fields.
 type Service struct {
 	store        Store
 	tracks       map[string]*Track
 	defaultTrack string
 	now          func() time.Time
-
-	// CheckCron validates a leaderboard/recap schedule (the scheduler's parser); nil
-	// accepts any non-empty text.
-	CheckCron func(spec string) error
-	// Publisher posts /cohort post requests; nil refuses them.
-	Publisher Publisher
-
-	// Observer, when set, hears about commands and check-ins (metrics).
-	Observer Observer
-
-	// StatusExtras, when set, adds lines to /cohort status (the scheduler's next posts and
-	// failed deliveries) without the core depending on the scheduler.
-	StatusExtras func(ctx context.Context, v CohortView) ([]string, error)
+	cron         CronParser
+	obs          Observer
+	log          *slog.Logger
+	commands     table
+	changes      chan struct{}
 }
 
-// NewService wires the core. The first track is the default for new cohorts.
-func NewService(store Store, now func() time.Time, tracks ...*Track) *Service {
-	s := &Service{store: store, tracks: map[string]*Track{}, now: now}
-	for i, t := range tracks {
-		if i == 0 {
-			s.defaultTrack = t.ID
-		}
+// New checks cfg and builds the Service.
+func New(cfg Config) (*Service, error) {
+	var missing []string
+	if cfg.Store == nil {
+		missing = append(missing, "Store")
+	}
+	if len(cfg.Tracks) == 0 {
+		missing = append(missing, "Tracks")
+	}
+	if cfg.Now == nil {
+		missing = append(missing, "Now")
+	}
+	if cfg.Cron == nil {
+		missing = append(missing, "Cron")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("study: config lacks %v", missing)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{store: cfg.Store, tracks: map[string]*Track{}, defaultTrack: cfg.Tracks[0].ID, now: cfg.Now,
+		cron: cfg.Cron, obs: cfg.Observer, log: cfg.Log, commands: commandTable, changes: make(chan struct{}, 1)}
+	for _, t := range cfg.Tracks {
 		s.tracks[t.ID] = t
 	}
-	return s
+	return s, nil
 }
 
-// Now is the service's clock, shared with the scheduler and the adapters.
+// Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
 
 // Track returns a loaded track by id.
@@ -81,27 +113,15 @@ func (s *Service) Track(id string) (*Track, bool) {
 	return t, ok
 }
 
-// CohortView is a cohort with its track and calendar resolved.
-type CohortView struct {
-	*Cohort
-	Track    *Track
-	Calendar Calendar
-}
+// Changes signals when a command changed what is due (a post asked for now, a schedule
+// changed): the scheduler wakes up instead of waiting for its next tick.
+func (s *Service) Changes() <-chan struct{} { return s.changes }
 
-// View resolves a stored cohort's track and calendar.
-func (s *Service) View(c *Cohort) (CohortView, error) {
-	t, ok := s.tracks[c.Track]
-	if !ok {
-		return CohortView{}, fmt.Errorf("cohort %d: track %q is not loaded", c.ID, c.Track)
+func (s *Service) changed() {
+	select {
+	case s.changes <- struct{}{}:
+	default:
 	}
-	loc, err := LoadZone(c.TZ)
-	if err != nil {
-		return CohortView{}, fmt.Errorf("cohort %d: %w", c.ID, err)
-	}
-	return CohortView{Cohort: c, Track: t, Calendar: Calendar{
-		Start: c.Start, Loc: loc, PostAt: c.PostAt, Cadence: c.Cadence,
-		Pauses: c.Pauses, Skips: c.Skips, Length: t.Len(),
-	}}, nil
 }
 
 func (s *Service) cohortFor(ctx context.Context, ch ChannelRef) (CohortView, error) {
@@ -115,47 +135,67 @@ func (s *Service) cohortFor(ctx context.Context, ch ChannelRef) (CohortView, err
 	return s.View(c)
 }
 
-// Handle answers one command.
-func (s *Service) Handle(ctx context.Context, req Request) (reply Reply, err error) {
-	if s.Observer != nil {
-		start := time.Now() // wall time, not the injected clock: this measures latency
-		defer func() {
-			name := req.Command
-			if name == "cohort" && req.Sub != "" {
-				name += " " + req.Sub
-			}
-			s.Observer.CommandDone(req.Channel.Platform, name, time.Since(start), err)
-		}()
+// Handle answers one request: a command, a button press or a thread reply.
+func (s *Service) Handle(ctx context.Context, req Request) (Reply, error) {
+	switch req.Source {
+	case SourceButton:
+		return s.press(ctx, req)
+	case SourceReply:
+		return s.threadReply(ctx, req)
+	case "", SourceCommand:
+		return s.command(ctx, req)
 	}
-	return s.handle(ctx, req)
+	return Reply{}, fmt.Errorf("request from unknown source %q", req.Source)
 }
 
-func (s *Service) handle(ctx context.Context, req Request) (Reply, error) {
-	switch req.Command {
-	case "today":
-		return s.today(ctx, req)
-	case "done":
-		return s.done(ctx, req)
-	case "progress":
-		return s.progress(ctx, req)
-	case "leaderboard":
-		return s.leaderboard(ctx, req)
-	case "help", "":
-		return s.help(req), nil
-	case "cohort":
-		return s.cohort(ctx, req)
+// command dispatches through the table: organizer commands are refused to members, and
+// arguments are parsed by the command's options before its handler runs.
+func (s *Service) command(ctx context.Context, req Request) (Reply, error) {
+	c, group := s.commands.lookup(req.Command, req.Sub)
+	switch {
+	case c == nil && group == nil && req.Command == "":
+		c, _ = s.commands.lookup("help", "")
+	case c == nil && group == nil:
+		return Reply{}, Errorf(EINVALID, "unknown command /%s: try /help", req.Command)
+	case c == nil && (req.Sub == "" || req.Sub == "help"):
+		// "/cohort" or "/cohort help": the organizers' part of the help.
+		return s.helpReply(true, req.Channel.Platform), nil
+	case c == nil:
+		return Reply{}, unknownSub(group, req.Sub)
 	}
-	return Reply{}, Errorf(EINVALID, "unknown command /%s: try /help", req.Command)
+	if c.Organizer || (group != nil && group.Organizer) {
+		ok, err := s.isOrganizer(ctx, req)
+		if err != nil {
+			return Reply{}, err
+		}
+		if !ok {
+			return Reply{}, Errorf(EFORBIDDEN, "Only organizers can use /%s.", c.Path(groupName(group)))
+		}
+	}
+	a, err := parseCommandArgs(req, c)
+	if err != nil {
+		return Reply{}, err
+	}
+	return c.run(s, ctx, &call{req: req, args: a, cmd: c})
 }
 
-// args merges typed options over parsed text.
-func args(req Request, strict bool, keys ...string) (Args, error) {
+func groupName(g *Command) string {
+	if g == nil {
+		return ""
+	}
+	return g.Name
+}
+
+// parseCommandArgs merges typed options over the parsed text. Commands that take free
+// text (/done's note) keep unknown words; the others refuse an unknown key:value.
+func parseCommandArgs(req Request, c *Command) (Args, error) {
+	keys := c.optionNames()
 	var a Args
 	var err error
-	if strict {
-		a, err = ParseOptions(req.Text, keys...)
-	} else {
+	if c.Free {
 		a, err = ParseArgs(req.Text, keys...)
+	} else {
+		a, err = ParseOptions(req.Text, keys...)
 	}
 	if err != nil {
 		return a, err
@@ -166,290 +206,28 @@ func args(req Request, strict bool, keys ...string) (Args, error) {
 	return a, nil
 }
 
-func (s *Service) today(ctx context.Context, req Request) (Reply, error) {
-	v, err := s.cohortFor(ctx, req.Channel)
-	if err != nil {
-		return Reply{}, err
+// press handles a button: ✅ Done, or Show answers.
+func (s *Service) press(ctx context.Context, req Request) (Reply, error) {
+	kind, day, key, ok := parseAction(req.Action)
+	if !ok {
+		return Reply{}, Errorf(EINVALID, "This button is no longer in use.")
 	}
-	cal := v.Calendar
-	today := cal.Today(s.now())
-	pos := cal.At(today)
-	switch pos.State {
-	case Upcoming:
-		first, _, _ := v.Track.Card(1)
-		if pos.Next.IsZero() {
-			return textReply(true, "“%s” is paused before its first day; an organizer resumes it with /cohort resume.", v.Name), nil
-		}
-		return textReply(true, "“%s” starts in %s, on %s: Day 1 — %s.", v.Name, plural(pos.Until, "day"), pos.Next.Human(), first.Topic), nil
-	case Finished:
-		end, _ := cal.EndDate()
-		return textReply(true, "“%s” finished all %d days on %s. 🎉 See /progress for your record.", v.Name, v.Track.Len(), end.Human()), nil
-	case Resting:
-		cur, _, _ := v.Track.Card(pos.Day)
-		next := "the cohort is paused until an organizer resumes it"
-		if !pos.Next.IsZero() {
-			nc, _, _ := v.Track.Card(pos.Day + 1)
-			next = fmt.Sprintf("Day %d — %s comes on %s", pos.Day+1, nc.Topic, pos.Next.Human())
-		}
-		return textReply(true, "No new card today (%s). You are on Day %d — %s; %s. Catch up with /done DAY.", pos.Why, pos.Day, cur.Topic, next), nil
+	if kind == actionReveal {
+		return s.reveal(ctx, req, day, key)
 	}
-	msgs := append([]Message{CardMessage(v.Track, pos.Day)}, CardThreadMessages(v.Track, pos.Day)...)
-	return Reply{Ephemeral: true, Messages: msgs}, nil
+	return s.CheckIn(ctx, CheckInRequest{Channel: req.Channel, User: req.User, Day: day, Source: SourceButton})
 }
 
-// CheckInRequest is a check-in from a command, a button or a thread reply.
-type CheckInRequest struct {
-	Channel ChannelRef
-	User    UserRef
-	Day     int    // 0: the current day, or the day of Thread
-	Thread  string // a reply in this thread checks in for the thread's day
-	Source  Source
-	Note    string
+// threadReply checks in a member who replied in a day's thread. Replies elsewhere — a
+// thread that is not a day's, a channel without a cohort — are not check-ins (ENOTFOUND),
+// and adapters ignore them quietly.
+func (s *Service) threadReply(ctx context.Context, req Request) (Reply, error) {
+	return s.CheckIn(ctx, CheckInRequest{Channel: req.Channel, User: req.User, Thread: req.Thread, Source: SourceReply, Note: clipNote(req.Text)})
 }
 
-func (s *Service) done(ctx context.Context, req Request) (Reply, error) {
-	a, err := args(req, false, "day", "note")
-	if err != nil {
-		return Reply{}, err
-	}
-	ci := CheckInRequest{Channel: req.Channel, Thread: req.Thread, User: req.User, Source: SourceCommand, Note: a.Get("note")}
-	dayText := a.Get("day")
-	rest := a.Positional
-	if dayText == "" && len(rest) > 0 {
-		if _, err := strconv.Atoi(rest[0]); err == nil || strings.TrimLeft(rest[0], "-+0123456789") == "" {
-			dayText, rest = rest[0], rest[1:]
-		}
-	}
-	if ci.Note == "" {
-		ci.Note = strings.Join(rest, " ")
-	}
-	if dayText != "" {
-		n, err := strconv.Atoi(dayText)
-		if err != nil {
-			return Reply{}, Errorf(EINVALID, "day must be a whole number, not %q", dayText)
-		}
-		if n == 0 {
-			return Reply{}, Errorf(EINVALID, "day 0 does not exist: days start at 1")
-		}
-		ci.Day = n
-	}
-	return s.CheckIn(ctx, ci)
-}
-
-// CheckIn records a check-in and answers with the member's progress.
-func (s *Service) CheckIn(ctx context.Context, req CheckInRequest) (Reply, error) {
-	if n := utf8.RuneCountInString(req.Note); n > MaxNote {
-		return Reply{}, Errorf(EINVALID, "the note is %d characters; keep it under %d", n, MaxNote)
-	}
-	v, err := s.cohortFor(ctx, req.Channel)
-	if err != nil {
-		return Reply{}, err
-	}
-	if req.Day == 0 && req.Thread != "" {
-		day, err := s.store.DayOfThread(ctx, req.Channel, req.Thread)
-		if ErrorCode(err) == ENOTFOUND && req.Source == SourceCommand {
-			day = 0 // /done in some other thread: today, as in the channel
-		} else if ErrorCode(err) == ENOTFOUND {
-			return Reply{}, Errorf(ENOTFOUND, "this thread is not a day's thread")
-		} else if err != nil {
-			return Reply{}, fmt.Errorf("check in: thread %s: %w", req.Thread, err)
-		}
-		req.Day = day
-	}
-	now := s.now()
-	cur := v.Calendar.CurrentDay(v.Calendar.Today(now))
-	length := v.Track.Len()
-	day := req.Day
-	switch {
-	case day == 0 && cur == 0:
-		return Reply{}, Errorf(EINVALID, "“%s” has not started yet: there is nothing to check in", v.Name)
-	case day == 0:
-		day = cur
-	case day < 1 || day > length:
-		return Reply{}, Errorf(EINVALID, "day must be between 1 and %d, not %d", length, day)
-	case day > cur:
-		return Reply{}, Errorf(EINVALID, "Day %d has not been posted yet: today is day %d", day, cur)
-	}
-	m, err := s.store.EnsureMember(ctx, v.ID, req.User, now)
-	if err != nil {
-		return Reply{}, fmt.Errorf("check in: cohort %d: %w", v.ID, err)
-	}
-	c := &CheckIn{CohortID: v.ID, MemberID: m.ID, Day: day, Source: req.Source, Note: req.Note, At: now, OnTime: day == cur}
-	if err := s.store.AddCheckIn(ctx, c); ErrorCode(err) == ECONFLICT {
-		return Reply{}, Errorf(ECONFLICT, "You already checked in for day %d.", day)
-	} else if err != nil {
-		return Reply{}, fmt.Errorf("check in: cohort %d member %d day %d: %w", v.ID, m.ID, day, err)
-	}
-	if s.Observer != nil {
-		s.Observer.CheckedIn(req.Channel.Platform, req.Source)
-	}
-	all, err := s.store.CheckIns(ctx, v.ID)
-	if err != nil {
-		return Reply{}, fmt.Errorf("check in: load check-ins: cohort %d: %w", v.ID, err)
-	}
-	p := ComputeProgress(memberCheckIns(all, m.ID), cur)
-	card, _, _ := v.Track.Card(day)
-	late := ""
-	if !c.OnTime {
-		late = " (late: it counts for completion, not for the streak)"
-	}
-	return textReply(true, "✅ Day %d — %s checked in%s. Completed %d/%d · streak %s (best %d).",
-		day, card.Topic, late, p.Completed, length, plural(p.Streak, "day"), p.Best), nil
-}
-
-func memberCheckIns(all []CheckIn, memberID int64) []CheckIn {
-	var out []CheckIn
-	for _, c := range all {
-		if c.MemberID == memberID {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// Standings computes the cohort's leaderboard now.
-func (s *Service) Standings(ctx context.Context, v CohortView) ([]Standing, error) {
-	return s.StandingsAt(ctx, v, s.now())
-}
-
-// StandingsAt computes the leaderboard as it stood at an instant, from the check-ins made
-// by then: a board's movement is measured against the previous board without storing it.
-func (s *Service) StandingsAt(ctx context.Context, v CohortView, at time.Time) ([]Standing, error) {
-	members, all, err := s.roster(ctx, v)
-	if err != nil {
-		return nil, err
-	}
-	return standingsAt(v, members, all, at), nil
-}
-
-// roster loads a cohort's members and all their check-ins.
-func (s *Service) roster(ctx context.Context, v CohortView) ([]Member, []CheckIn, error) {
-	members, err := s.store.Members(ctx, v.ID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("members of cohort %d: %w", v.ID, err)
-	}
-	all, err := s.store.CheckIns(ctx, v.ID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("check-ins of cohort %d: %w", v.ID, err)
-	}
-	return members, all, nil
-}
-
-func standingsAt(v CohortView, members []Member, all []CheckIn, at time.Time) []Standing {
-	byMember := map[int64][]CheckIn{}
-	for _, c := range all {
-		if !c.At.After(at) {
-			byMember[c.MemberID] = append(byMember[c.MemberID], c)
-		}
-	}
-	cur := v.Calendar.CurrentDay(v.Calendar.Today(at))
-	out := make([]Standing, 0, len(members))
-	for _, m := range members {
-		if m.JoinedAt.After(at) {
-			continue
-		}
-		p := ComputeProgress(byMember[m.ID], cur)
-		out = append(out, Standing{MemberID: m.ID, UserID: m.User.ID, Name: m.User.Name, Completed: p.Completed, Streak: p.Streak, Best: p.Best, ReachedAt: p.ReachedAt})
-	}
-	RankStandings(out)
-	return out
-}
-
-func (s *Service) progress(ctx context.Context, req Request) (Reply, error) {
-	v, err := s.cohortFor(ctx, req.Channel)
-	if err != nil {
-		return Reply{}, err
-	}
-	members, all, err := s.roster(ctx, v)
-	if err != nil {
-		return Reply{}, fmt.Errorf("progress: %w", err)
-	}
-	now := s.now()
-	cur := v.Calendar.CurrentDay(v.Calendar.Today(now))
-	standings := standingsAt(v, members, all, now)
-	var mine *Standing
-	for i := range standings {
-		if standings[i].UserID == req.User.ID {
-			mine = &standings[i]
-		}
-	}
-	if mine == nil {
-		return textReply(true, "You have no check-ins in “%s” yet. Today is day %d of %d: /done checks you in.", v.Name, cur, v.Track.Len()), nil
-	}
-	p := ComputeProgress(memberCheckIns(all, mine.MemberID), cur)
-	var missing []string
-	for d := 1; d <= cur; d++ {
-		if !p.Done[d] {
-			missing = append(missing, strconv.Itoa(d))
-		}
-	}
-	text := fmt.Sprintf("*%s* in “%s”: completed %d of %d days (today is day %d) · streak %s (best %d) · rank %d of %d.",
-		req.User.Name, v.Name, p.Completed, v.Track.Len(), cur, plural(p.Streak, "day"), p.Best, mine.Rank, len(standings))
-	if len(missing) > 0 {
-		shown := missing
-		if len(shown) > 10 {
-			shown = append(shown[:10:10], "…")
-		}
-		text += fmt.Sprintf("\nNot done yet: days %s — catch up with /done DAY.", strings.Join(shown, ", "))
-	}
-	return textReply(true, "%s", text), nil
-}
-
-// LeaderboardTop is how many members a leaderboard lists.
-const LeaderboardTop = 10
-
-func (s *Service) leaderboard(ctx context.Context, req Request) (Reply, error) {
-	v, err := s.cohortFor(ctx, req.Channel)
-	if err != nil {
-		return Reply{}, err
-	}
-	standings, err := s.Standings(ctx, v)
-	if err != nil {
-		return Reply{}, err
-	}
-	return Reply{Ephemeral: true, Messages: []Message{LeaderboardMessage(v, standings, nil, LeaderboardTop, req.User.ID)}}, nil
-}
-
-func standingLine(st Standing) string {
-	medal := map[int]string{1: "🥇", 2: "🥈", 3: "🥉"}[st.Rank]
-	if medal == "" {
-		medal = fmt.Sprintf("%d.", st.Rank)
-	}
-	return fmt.Sprintf("%s %s — %s done · 🔥 %s", medal, st.Name, plural(st.Completed, "day"), plural(st.Streak, "day"))
-}
-
-func (s *Service) help(req Request) Reply {
-	text := `*Members*
-/today — today's card
-/done [day] [note] — check in for today, or catch up a past day (/done 12 read the docs)
-/progress — your days, streak and rank
-/leaderboard — the top 10 and your place
-Reply in the day's thread or press ✅ Done on the card to check in too.`
-	if req.Organizer {
-		text += `
-
-*Organizers*
-/cohort setup start:YYYY-MM-DD time:HH:MM tz:Area/City [cadence:daily|weekdays] [name:"…"]
-/cohort status — next post, projected end, members
-/cohort pause [from:YYYY-MM-DD] [until:YYYY-MM-DD] · /cohort resume
-/cohort skip date:YYYY-MM-DD
-/cohort set time:HH:MM | tz:Area/City | cadence:daily|weekdays | name:"…" | start:YYYY-MM-DD
-/cohort set leaderboard:"0 17 * * FRI"|off | recap:"0 18 * * SUN"|off | reminder:20:00|off
-/cohort preview day:N
-/cohort post today|leaderboard|recap
-/cohort link code:XXXXXXXX — follow this cohort from another channel (code from /cohort status)`
-	}
-	return textReply(true, "%s", text)
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", unit)
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
-
-// sortDates keeps skips in calendar order for display and storage.
-func sortDates(d []Date) {
-	sort.Slice(d, func(i, j int) bool { return d[i].Before(d[j]) })
+// IsNotACheckIn reports whether a thread reply's error only means the reply was not a
+// check-in (another thread, no cohort): adapters stay silent then.
+func IsNotACheckIn(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == ENOTFOUND
 }

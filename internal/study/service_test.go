@@ -11,6 +11,7 @@ import (
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -47,13 +48,13 @@ func newEnv(t *testing.T, d store.Dialect, now string) *env {
 	t.Helper()
 	clk := clocktest.New(utc(t, now))
 	st := storetest.MustOpen(t, d, clk.Now)
-	return &env{svc: study.NewService(st, clk.Now, miniTrack()), store: st, clock: clk}
+	return &env{svc: studytest.MustService(t, st, clk.Now, miniTrack()), store: st, clock: clk}
 }
 
 func (e *env) do(t *testing.T, user study.UserRef, organizer bool, line string) (study.Reply, error) {
 	t.Helper()
 	cmd, sub, rest := study.SplitCommandLine(line)
-	return e.svc.Handle(context.Background(), study.Request{Channel: room, User: user, Organizer: organizer, Command: cmd, Sub: sub, Text: rest})
+	return e.svc.Handle(context.Background(), study.Request{Channel: room, User: user, Admin: organizer, Command: cmd, Sub: sub, Text: rest})
 }
 
 func (e *env) mustDo(t *testing.T, user study.UserRef, organizer bool, line string) string {
@@ -140,14 +141,21 @@ func TestButtonAndReplyCheckInsAreOnePerDay(t *testing.T) {
 		e := newEnv(t, d, "2027-01-04T10:00:00Z")
 		e.mustDo(t, ada, true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
 		ctx := context.Background()
-		for i, src := range []study.Source{study.SourceButton, study.SourceButton, study.SourceReply} {
-			_, err := e.svc.CheckIn(ctx, study.CheckInRequest{Channel: room, User: ada, Day: 1, Source: src})
+		press := study.Request{Channel: room, User: ada, Source: study.SourceButton, Action: study.DoneAction(1).ID}
+		for i := range 2 {
+			_, err := e.svc.Handle(ctx, press)
 			if (i == 0) != (err == nil) {
-				t.Errorf("check-in %d (%s): err %v", i, src, err)
+				t.Errorf("press %d: err %v", i, err)
 			}
 			if i > 0 && study.ErrorMessage(err) != "You already checked in for day 1." {
 				t.Errorf("repeat: %q", study.ErrorMessage(err))
 			}
+		}
+		// A reply after the press: acknowledged with ✅ (the member is checked in), no
+		// second check-in.
+		r, err := e.svc.Handle(ctx, study.Request{Channel: room, User: ada, Source: study.SourceReply, Text: "again"})
+		if err != nil || r.React != study.CheckMark || len(r.Messages) != 0 {
+			t.Errorf("reply after the press: %+v, %v", r, err)
 		}
 		c, _ := e.store.CohortByChannel(ctx, room)
 		if cis, _ := e.store.CheckIns(ctx, c.ID); len(cis) != 1 || cis[0].Source != study.SourceButton {
@@ -180,7 +188,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"/cohort setup start:2027-01-04 time:09:00 tz:UTC", true, room, study.ECONFLICT, "This channel already runs “Mini cohort”; change it with /cohort set."},
 		{"/cohort pause", false, room, study.EFORBIDDEN, "Only organizers can use /cohort pause."},
 		{"/cohort set time:24:00", true, room, study.EINVALID, "24:00 is not a time of day: hours run 00–23 and minutes 00–59"},
-		{"/cohort set colour:blue", true, room, study.EINVALID, `unknown option "colour": this command takes time, tz, cadence, name, start, leaderboard, recap, reminder`},
+		{"/cohort set colour:blue", true, room, study.EINVALID, `unknown option "colour": this command takes time, tz, cadence, name, start, leaderboard, recap, reminder, organizers, organizer-role`},
 		{"/cohort set start:2027-01-05", true, room, study.EINVALID, "that change would move day 1, already posted on 2027-01-04; pause or skip future days instead"},
 		{"/cohort pause from:2027-01-01", true, room, study.EINVALID, "from 2027-01-01 is in the past (today is 2027-01-06): past days keep their numbers"},
 		{"/cohort pause from:2027-01-10 until:2027-01-08", true, room, study.EINVALID, "until 2027-01-08 is before from 2027-01-10"},
@@ -206,7 +214,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		for _, tc := range tests {
 			before := e.snapshot(t)
 			cmd, sub, rest := study.SplitCommandLine(tc.line)
-			_, err := e.svc.Handle(context.Background(), study.Request{Channel: tc.channel, User: ada, Organizer: tc.organizer, Command: cmd, Sub: sub, Text: rest})
+			_, err := e.svc.Handle(context.Background(), study.Request{Channel: tc.channel, User: ada, Admin: tc.organizer, Command: cmd, Sub: sub, Text: rest})
 			msg := study.ErrorMessage(err)
 			if study.ErrorCode(err) != tc.code || msg != tc.want {
 				t.Errorf("%.60s\n got  %s: %q\n want %s: %q", tc.line, study.ErrorCode(err), msg, tc.code, tc.want)
@@ -224,7 +232,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestArgsFromTextAndOptionsAgree(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, store.SQLite, "2027-01-04T10:00:00Z")
-	typed := study.Request{Channel: room, User: ada, Organizer: true, Command: "cohort", Sub: "setup",
+	typed := study.Request{Channel: room, User: ada, Admin: true, Command: "cohort", Sub: "setup",
 		Options: map[string]string{"start": "2027-01-04", "time": "09:00", "tz": "UTC", "name": "Typed crew"}}
 	r1, err := e.svc.Handle(context.Background(), typed)
 	if err != nil {

@@ -6,20 +6,37 @@ import (
 	"time"
 )
 
-// Post kinds: what a scheduled outbox row delivers.
+// PostKind is what a scheduled outbox row delivers.
+type PostKind string
+
 const (
-	KindDay         = "day"         // a study day's card (and its thread messages)
-	KindPhaseStart  = "phase_start" // the phase intro before its first day
-	KindPhaseEnd    = "phase_end"   // the outcome self-check after its last day
-	KindLeaderboard = "leaderboard"
-	KindRecap       = "recap"
-	KindReminder    = "reminder"
-	KindFinish      = "finish" // course completion with final standings
+	KindDay         PostKind = "day"         // a study day's card (and its thread messages)
+	KindPhaseStart  PostKind = "phase_start" // the phase intro before its first day
+	KindPhaseEnd    PostKind = "phase_end"   // the outcome self-check after its last day
+	KindLeaderboard PostKind = "leaderboard"
+	KindRecap       PostKind = "recap"
+	KindReminder    PostKind = "reminder"
+	KindFinish      PostKind = "finish" // course completion with final standings
+)
+
+// PostKinds lists every kind, in the order a day's posts go out.
+var PostKinds = []PostKind{KindPhaseStart, KindDay, KindPhaseEnd, KindReminder, KindLeaderboard, KindRecap, KindFinish}
+
+// PostStatus is where an outbox row is in its life.
+type PostStatus string
+
+const (
+	PostPending PostStatus = "pending"
+	PostSending PostStatus = "sending"
+	PostSent    PostStatus = "sent"
+	PostFailed  PostStatus = "failed"
+	PostSkipped PostStatus = "skipped"
 )
 
 // Outgoing is one delivery to one channel.
 type Outgoing struct {
 	Channel ChannelRef
+	Kind    PostKind
 	// Messages in order. When the first has a ThreadName, the poster opens a thread on it
 	// (where the platform has threads) and posts the rest into that thread.
 	Messages []Message
@@ -28,8 +45,23 @@ type Outgoing struct {
 	// Nonce is stable per outbox row: platforms with idempotent sends (Discord's nonce with
 	// enforce_nonce) turn a resend after a crash into the original message.
 	Nonce string
-	Kind  string
+	// Done is how far an earlier attempt got; the poster continues from there.
+	Done Delivered
 }
+
+// Delivered is how far a post's delivery has got: the platform messages sent so far, the
+// root message and the thread it opened.
+type Delivered struct {
+	Parts     int
+	MessageID string
+	ThreadID  string
+}
+
+// Recorder keeps a post's progress before its next part goes out, so that a retry after a
+// crash continues where the last attempt stopped instead of posting again, and a reply in
+// a day's thread finds its day while the thread is still being filled. An error (the
+// claim was lost, the database is away) stops the delivery.
+type Recorder func(ctx context.Context, d Delivered) error
 
 // MessageRef is where a delivery landed.
 type MessageRef struct {
@@ -37,10 +69,11 @@ type MessageRef struct {
 	ThreadID  string // the thread opened on it (Discord thread id, Slack ts)
 }
 
-// Poster sends messages to one platform. Implementations classify failures with
+// Poster sends messages to one platform. It sends out.Messages from out.Done on and calls
+// record after each platform message. Implementations classify failures with
 // *DeliveryError; any other error is treated as transient and retried.
 type Poster interface {
-	Post(ctx context.Context, out Outgoing) (MessageRef, error)
+	Post(ctx context.Context, out Outgoing, record Recorder) (MessageRef, error)
 }
 
 // DeliveryError tells the delivery worker how to treat a failed send.
@@ -66,28 +99,13 @@ func (e *DeliveryError) Error() string {
 // Posters routes an Outgoing to the poster of its channel's platform.
 type Posters map[string]Poster
 
-func (p Posters) Post(ctx context.Context, out Outgoing) (MessageRef, error) {
+func (p Posters) Post(ctx context.Context, out Outgoing, record Recorder) (MessageRef, error) {
 	poster, ok := p[out.Channel.Platform]
 	if !ok {
 		return MessageRef{}, &DeliveryError{Permanent: true, Reason: fmt.Sprintf("no %s connection is configured", out.Channel.Platform)}
 	}
-	return poster.Post(ctx, out)
+	return poster.Post(ctx, out, record)
 }
-
-// Publisher posts a cohort's post of a kind right away (/cohort post); the scheduler
-// implements it so that the post counts as that period's and is not repeated later.
-type Publisher interface {
-	PublishNow(ctx context.Context, cohortID int64, kind string) (string, error)
-}
-
-// Post statuses.
-const (
-	PostPending = "pending"
-	PostSending = "sending"
-	PostSent    = "sent"
-	PostFailed  = "failed"
-	PostSkipped = "skipped"
-)
 
 // BoundChannel is a cohort's channel with its binding id (the outbox key's first part).
 type BoundChannel struct {
@@ -109,10 +127,10 @@ type DueCohort struct {
 type NewPost struct {
 	CohortID  int64
 	ChannelID int64
-	Kind      string
+	Kind      PostKind
 	Period    string
 	Day       int
-	Status    string // pending, or skipped for a slot missed on an earlier local day
+	Status    PostStatus // pending, or skipped for a slot missed on an earlier local day
 	LastError string
 	DueAt     time.Time
 	ExpiresAt time.Time
@@ -131,15 +149,14 @@ type Post struct {
 	CohortID  int64
 	ChannelID int64
 	Channel   ChannelRef
-	Kind      string
+	Kind      PostKind
 	Period    string
 	Day       int
-	Status    string
+	Status    PostStatus
 	Attempts  int
 	LastError string
 	Nonce     string
-	MessageID string
-	ThreadID  string
+	Done      Delivered
 	DueAt     time.Time
 	ExpiresAt time.Time
 	SentAt    time.Time
@@ -147,26 +164,4 @@ type Post struct {
 	// still held under it, so a worker that stalled past its lease cannot overwrite the
 	// result of the worker that took over.
 	Lease time.Time
-}
-
-// Outbox is the scheduler's storage.
-type Outbox interface {
-	Store
-	// PlanDue finds up to limit cohorts that are due at now (one bounded query over all
-	// cohorts), calls plan for each while holding them, and records the plans: new posts
-	// are inserted unless their (channel, kind, period) exists. Returns the cohorts planned.
-	PlanDue(ctx context.Context, now time.Time, limit int, plan func(DueCohort) (Plan, error)) (int, error)
-	// InsertPosts records posts outside a plan (/cohort post); it returns how many were new.
-	InsertPosts(ctx context.Context, posts []NewPost) (int, error)
-	// ClaimPosts leases up to limit posts ready at now, at most one per channel and only a
-	// channel's earliest unsent post, so posts of a channel go out in order.
-	ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Post, error)
-	MarkSent(ctx context.Context, p Post, ref MessageRef, at time.Time) error
-	MarkRetry(ctx context.Context, p Post, notBefore time.Time, reason string) error
-	MarkDone(ctx context.Context, p Post, status, reason string) error
-	// Posts lists a cohort's posts of a kind (all kinds for ""), newest first.
-	Posts(ctx context.Context, cohortID int64, kind string, limit int) ([]Post, error)
-	Channels(ctx context.Context, cohortID int64) ([]BoundChannel, error)
-	// NextDue is the earliest instant any cohort or retry may fall due (zero: none).
-	NextDue(ctx context.Context) (time.Time, error)
 }

@@ -1,0 +1,100 @@
+package discordbot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/bwmarrin/discordgo"
+
+	"cohortbot/internal/study"
+)
+
+// errPanicked stands for a panic while translating an interaction.
+var errPanicked = errors.New("discord: request translation panicked")
+
+// answer translates a command or a button press into a core request and returns the
+// core's reply.
+func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, raw json.RawMessage) (study.Reply, error) {
+	u, perms, roles, nick := member(i)
+	if i.GuildID == "" || u == nil {
+		return study.Reply{}, study.Errorf(study.EINVALID, "cohortbot works in server channels, not in direct messages.")
+	}
+	ch, err := b.channelRef(ctx, i, raw)
+	if err != nil {
+		return study.Reply{}, err
+	}
+	req := study.Request{
+		Channel: ch,
+		User:    study.UserRef{Platform: Platform, Workspace: i.GuildID, ID: u.ID, Name: displayName(u, nick)},
+		Admin:   perms&(discordgo.PermissionAdministrator|discordgo.PermissionManageGuild) != 0,
+		Roles:   roles,
+	}
+	if i.ChannelID != ch.Channel {
+		req.Thread = i.ChannelID // typed in a day's thread: /done means that day
+	}
+	if i.Type == discordgo.InteractionMessageComponent {
+		req.Source, req.Action = study.SourceButton, i.MessageComponentData().CustomID
+		return b.core.Handle(ctx, req)
+	}
+	data := i.ApplicationCommandData()
+	req.Command, req.Options = data.Name, map[string]string{}
+	opts := data.Options
+	if len(opts) > 0 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+		req.Sub, opts = opts[0].Name, opts[0].Options
+	}
+	for _, o := range opts {
+		req.Options[o.Name] = optionString(o)
+	}
+	return b.core.Handle(ctx, req)
+}
+
+// member returns who acted, and their permission bits and roles.
+func member(i *discordgo.Interaction) (u *discordgo.User, perms int64, roles []string, nick string) {
+	if i.Member != nil {
+		return i.Member.User, i.Member.Permissions, i.Member.Roles, i.Member.Nick
+	}
+	return i.User, 0, nil, ""
+}
+
+func displayName(u *discordgo.User, nick string) string {
+	switch {
+	case nick != "":
+		return nick
+	case u.GlobalName != "":
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// channelRef is the cohort channel of an interaction: the channel, or a thread's parent.
+func (b *Bot) channelRef(ctx context.Context, i *discordgo.Interaction, raw json.RawMessage) (study.ChannelRef, error) {
+	ch := study.ChannelRef{Platform: Platform, Workspace: i.GuildID, Channel: i.ChannelID}
+	info, ok := parseRawChannel(raw)
+	if !ok {
+		var err error
+		if info, err = b.channel(ctx, i.ChannelID); err != nil {
+			return ch, fmt.Errorf("find channel %s: %w", i.ChannelID, err)
+		}
+	}
+	if info.thread && info.parent != "" {
+		ch.Channel = info.parent
+	}
+	return ch, nil
+}
+
+func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {
+	switch v := o.Value.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(o.Value)
+}
