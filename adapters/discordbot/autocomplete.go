@@ -26,7 +26,7 @@ func (b *Bot) autocomplete(ctx context.Context, i *discordgo.Interaction) {
 	err := b.call(ctx, "POST /interactions/{id}/{token}/callback", http.MethodPost,
 		discordgo.EndpointInteractionResponse(i.ID, i.Token),
 		callback{Type: respondAutocomplete, Data: map[string]any{"choices": choices}}, nil,
-		callOpts{bucket: discordgo.EndpointInteractionResponse(i.ID, "")})
+		callOpts{})
 	if err != nil {
 		b.log.Warn("discord: autocomplete", "err", err)
 	}

@@ -38,7 +38,6 @@ const Platform = "discord"
 // Defaults of Config's tuning fields.
 const (
 	DefaultDeferAfter    = 2 * time.Second
-	DefaultRateLimit     = 25 // requests per second, half of Discord's global 50
 	DefaultMaxInlineWait = 5 * time.Second
 )
 
@@ -65,9 +64,11 @@ type Config struct {
 	// DeferAfter is how long an interaction waits for the core before it is deferred,
 	// counted from the interaction's creation (its id), so gateway lag counts too.
 	DeferAfter time.Duration
-	// RateLimit is our own global request rate (per second); Burst how many may go at once.
-	RateLimit float64
-	Burst     int
+	// GlobalRate and GlobalBurst pace requests under Discord's global limit (default 47 a
+	// second with a burst of 3: never 50 in one second). Interaction answers are exempt,
+	// as Discord exempts them; per-route limits come from Discord's headers.
+	GlobalRate  float64
+	GlobalBurst int
 	// MaxInlineWait: a 429 asking to wait at most this long is waited out in place;
 	// longer waits are returned (DeliveryError.RetryAfter for posts).
 	MaxInlineWait time.Duration
@@ -86,11 +87,13 @@ func (c Config) LogValue() slog.Value {
 // Bot is the Discord connection: it implements cohortbot's platform (Name, Poster, Start,
 // Close) and study.Poster.
 type Bot struct {
-	cfg  Config
-	log  *slog.Logger
-	s    *discordgo.Session
-	core study.Handler
-	work *middleware.Work // in-flight event handlers
+	cfg    Config
+	log    *slog.Logger
+	s      *discordgo.Session
+	http   *http.Client // REST, through the transport (DISCORD_API_URL)
+	limits *limits
+	core   study.Handler
+	work   *middleware.Work // in-flight event handlers
 
 	zones *zoneList
 
@@ -138,12 +141,6 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.DeferAfter <= 0 {
 		cfg.DeferAfter = DefaultDeferAfter
 	}
-	if cfg.RateLimit <= 0 {
-		cfg.RateLimit = DefaultRateLimit
-	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = 5
-	}
 	if cfg.MaxInlineWait <= 0 {
 		cfg.MaxInlineWait = DefaultMaxInlineWait
 	}
@@ -153,7 +150,7 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = 250 * time.Millisecond
 	}
-	tr, err := newTransport(cfg.APIURL, cfg.RateLimit, cfg.Burst)
+	tr, err := newTransport(cfg.APIURL)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +158,7 @@ func New(cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
 	}
+	// discordgo's own REST calls (the gateway URL) and ours share the transport.
 	s.Client = &http.Client{Timeout: 20 * time.Second, Transport: tr}
 	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second}
 	s.Identify.Intents = Intents
@@ -175,6 +173,7 @@ func New(cfg Config) (*Bot, error) {
 	s.State.TrackChannels, s.State.TrackThreads = true, true
 
 	b := &Bot{cfg: cfg, log: cfg.Log.With("platform", Platform), s: s, core: cfg.Core,
+		http: s.Client, limits: newLimits(cfg.GlobalRate, cfg.GlobalBurst),
 		zones: loadZones(), chans: newChannelCache(10000)}
 	b.work = middleware.NewWork(b.log)
 	s.AddHandler(b.onEvent)
@@ -325,7 +324,7 @@ func (b *Bot) channel(ctx context.Context, id string) (channelInfo, error) {
 		Type     discordgo.ChannelType `json:"type"`
 		ParentID string                `json:"parent_id"`
 	}
-	err := b.call(ctx, "GET /channels/{channel}", http.MethodGet, discordgo.EndpointChannel(id), nil, &c, callOpts{idempotent: true, bucket: discordgo.EndpointChannel("")})
+	err := b.call(ctx, "GET /channels/{channel}", http.MethodGet, discordgo.EndpointChannel(id), nil, &c, callOpts{idempotent: true, major: id})
 	var ae *APIError
 	if errors.As(err, &ae) && (ae.Code == codeUnknownChannel || ae.Code == codeMissingAccess) {
 		b.chans.put(id, channelInfo{})

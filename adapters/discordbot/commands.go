@@ -83,7 +83,7 @@ func (b *Bot) RegisterCommands(ctx context.Context) error {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	if err := b.call(ctx, "PUT /applications/{app}/commands", http.MethodPut, url, Commands(), &got, callOpts{idempotent: true}); err != nil {
+	if err := b.call(ctx, "PUT /applications/{app}/commands", http.MethodPut, url, Commands(), &got, callOpts{idempotent: true, major: app}); err != nil {
 		return fmt.Errorf("discord: register commands (%s): %w", scope, err)
 	}
 	b.log.Info("discord commands registered", "scope", scope, "commands", len(got))

@@ -105,7 +105,7 @@ func (b *Bot) createMessage(ctx context.Context, channelID string, m outMessage)
 	url := discordgo.EndpointChannelMessages(channelID)
 	// With a nonce the create is idempotent, so 5xx and network errors may be retried.
 	err := b.call(ctx, "POST /channels/{channel}/messages", http.MethodPost, url, m, &got,
-		callOpts{idempotent: m.EnforceNonce, bucket: url})
+		callOpts{idempotent: m.EnforceNonce, major: channelID})
 	if err != nil {
 		return "", err
 	}
@@ -127,7 +127,7 @@ func (b *Bot) startThread(ctx context.Context, channelID, messageID, name string
 	}
 	url := discordgo.EndpointChannelMessageThread(channelID, messageID)
 	err := b.call(ctx, "POST /channels/{channel}/messages/{message}/threads", http.MethodPost, url, body, &got,
-		callOpts{idempotent: true, bucket: discordgo.EndpointChannelMessageThread(channelID, "")})
+		callOpts{idempotent: true, major: channelID})
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code == codeThreadExists {
 		// Already started (a resend): the thread has the message's id.

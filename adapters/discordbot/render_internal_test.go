@@ -230,7 +230,7 @@ func TestTransportRewritesAndRefuses(t *testing.T) {
 		w.WriteHeader(204)
 	}))
 	defer srv.Close()
-	tr, err := newTransport(srv.URL+"/proxy/discord/", 1000, 10)
+	tr, err := newTransport(srv.URL + "/proxy/discord/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,34 +246,71 @@ func TestTransportRewritesAndRefuses(t *testing.T) {
 	if _, err := c.Get("https://evil.example/api/v9/users/@me"); err == nil || !strings.Contains(err.Error(), "refusing") {
 		t.Errorf("a request to another host: %v", err)
 	}
-	if def, _ := newTransport("https://discord.com", 1, 1); def.base != nil {
+	if def, _ := newTransport("https://discord.com"); def.base != nil {
 		t.Errorf("the default URL is rewritten")
 	}
 }
 
-func TestLimiterPacesAndPauses(t *testing.T) {
+// The limits pace requests under the global limit, hold a route whose bucket Discord
+// reported empty until it resets, hold everything after a global 429, and never pace an
+// interaction's answer.
+func TestLimitsFollowDiscordsHeaders(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(50, 2) // 20ms apart after a burst of 2
 	ctx := context.Background()
+	const route = "POST /channels/{channel}/messages"
+	l := newLimits(50, 2) // 20ms apart after a burst of 2
 	began := time.Now()
 	for range 7 {
-		if err := l.wait(ctx); err != nil {
+		if err := l.wait(ctx, route, "c1"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if d := time.Since(began); d < 90*time.Millisecond {
 		t.Errorf("7 requests at 50/s (burst 2) took only %s", d)
 	}
-	l.pause(200 * time.Millisecond)
+
+	// An interaction's answer does not wait for the global bucket.
+	l = newLimits(1, 1)
+	l.wait(ctx, route, "c1") // the one token
 	began = time.Now()
-	l.wait(ctx)
+	for range 20 {
+		l.wait(ctx, "POST /interactions/{id}/{token}/callback", "")
+	}
+	if d := time.Since(began); d > 50*time.Millisecond {
+		t.Errorf("20 interaction answers took %s behind the global limit", d)
+	}
+
+	// Remaining 0 holds that channel's route until the reset, not another channel's.
+	l = newLimits(1000, 100)
+	h := http.Header{}
+	h.Set("X-RateLimit-Bucket", "abc")
+	h.Set("X-RateLimit-Remaining", "0")
+	h.Set("X-RateLimit-Reset-After", "0.2")
+	l.update(route, "c1", h, 200)
+	began = time.Now()
+	l.wait(ctx, route, "c2")
+	if d := time.Since(began); d > 50*time.Millisecond {
+		t.Errorf("another channel waited %s", d)
+	}
+	l.wait(ctx, route, "c1")
 	if d := time.Since(began); d < 150*time.Millisecond {
-		t.Errorf("a global pause of 200ms held only %s", d)
+		t.Errorf("an empty bucket held its channel only %s", d)
+	}
+
+	// A global 429 holds every request, interaction answers included.
+	g := http.Header{}
+	g.Set("X-RateLimit-Global", "true")
+	g.Set("Retry-After", "0.2")
+	l.update(route, "c3", g, http.StatusTooManyRequests)
+	began = time.Now()
+	l.wait(ctx, "POST /interactions/{id}/{token}/callback", "")
+	if d := time.Since(began); d < 150*time.Millisecond {
+		t.Errorf("a global 429 of 200ms held only %s", d)
 	}
 	cctx, cancel := context.WithCancel(ctx)
-	l.pause(time.Hour)
+	l.update(route, "c3", func() http.Header { g.Set("Retry-After", "3600"); return g }(), http.StatusTooManyRequests)
 	cancel()
-	if err := l.wait(cctx); err == nil {
+	if err := l.wait(cctx, route, "c9"); err == nil {
 		t.Error("wait ignored a cancelled context")
 	}
 }

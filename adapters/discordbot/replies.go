@@ -52,7 +52,7 @@ func (b *Bot) respond(ctx context.Context, i *discordgo.Interaction, r study.Rep
 	msgs := renderReply(r)
 	err := b.call(ctx, "POST /interactions/{id}/{token}/callback", http.MethodPost,
 		discordgo.EndpointInteractionResponse(i.ID, i.Token), callback{Type: respondMessage, Data: msgs[0]}, nil,
-		callOpts{bucket: discordgo.EndpointInteractionResponse(i.ID, "")})
+		callOpts{})
 	if err != nil {
 		b.log.Error("discord: answer interaction", "interaction", i.ID, "err", err)
 		return
@@ -64,7 +64,7 @@ func (b *Bot) followups(ctx context.Context, i *discordgo.Interaction, msgs []ou
 	for _, m := range msgs {
 		err := b.call(ctx, "POST /webhooks/{app}/{token}", http.MethodPost,
 			discordgo.EndpointFollowupMessage(b.appIDOf(i), i.Token)+"?wait=true", m, nil,
-			callOpts{bucket: discordgo.EndpointFollowupMessage(b.appIDOf(i), i.Token)})
+			callOpts{major: b.appIDOf(i)})
 		if err != nil {
 			b.log.Error("discord: follow-up message", "interaction", i.ID, "err", err)
 			return
@@ -81,7 +81,7 @@ func (b *Bot) deferReply(ctx context.Context, i *discordgo.Interaction, eph bool
 	}
 	err := b.call(ctx, "POST /interactions/{id}/{token}/callback", http.MethodPost,
 		discordgo.EndpointInteractionResponse(i.ID, i.Token), cb, nil,
-		callOpts{bucket: discordgo.EndpointInteractionResponse(i.ID, "")})
+		callOpts{})
 	if err != nil {
 		log.Error("discord: defer interaction", "err", err)
 		return false
@@ -95,7 +95,7 @@ func (b *Bot) deferReply(ctx context.Context, i *discordgo.Interaction, eph bool
 func (b *Bot) finishDeferred(ctx context.Context, i *discordgo.Interaction, eph bool, r study.Reply, log *slog.Logger) {
 	msgs := renderReply(r)
 	original := discordgo.EndpointInteractionResponseActions(b.appIDOf(i), i.Token)
-	bucket := callOpts{idempotent: true, bucket: discordgo.EndpointFollowupMessage(b.appIDOf(i), i.Token)}
+	bucket := callOpts{idempotent: true, major: b.appIDOf(i)}
 	if r.Ephemeral && !eph {
 		if err := b.call(ctx, "DELETE /webhooks/{app}/{token}/messages/@original", http.MethodDelete, original, nil, nil, bucket); err != nil {
 			log.Error("discord: delete deferred response", "err", err)

@@ -1,15 +1,16 @@
 package discordbot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/bwmarrin/discordgo"
 
 	"cohortbot/internal/study"
 )
@@ -33,6 +34,7 @@ type APIError struct {
 	Code       int    // Discord's JSON error code
 	Message    string
 	RetryAfter time.Duration
+	Global     bool  // a 429 of the global limit
 	Err        error // the transport error when Status is 0
 }
 
@@ -53,66 +55,38 @@ func (e *APIError) Unwrap() error { return e.Err }
 // transient reports whether trying again later may succeed.
 func (e *APIError) transient() bool { return e.Status == 0 || e.Status == 429 || e.Status >= 500 }
 
-// apiError turns what discordgo returned into an *APIError.
-func apiError(route string, err error) *APIError {
-	var (
-		re  *discordgo.RESTError
-		rle *discordgo.RateLimitError
-		ue  *url.Error
-	)
-	e := &APIError{Route: route}
-	switch {
-	case errors.As(err, &rle):
-		e.Status, e.Message = 429, "rate limited"
-		if rle.TooManyRequests != nil {
-			e.RetryAfter, e.Message = rle.RetryAfter, rle.Message
-		}
-	case errors.As(err, &re):
-		if re.Response != nil {
-			e.Status = re.Response.StatusCode
-		}
-		if re.Message != nil {
-			e.Code, e.Message = re.Message.Code, re.Message.Message
-		}
-		if e.Message == "" {
-			e.Message = strings.TrimSpace(truncate(string(re.ResponseBody), 200))
-		}
-	case errors.Is(err, discordgo.ErrUnauthorized):
-		e.Status, e.Message = 401, "unauthorized: the bot token was rejected"
-	case strings.HasPrefix(err.Error(), "Exceeded Max retries HTTP"):
-		// discordgo's own 502 handling, which we switch off with WithRestRetries(0).
-		e.Status, e.Message = 502, "Bad Gateway"
-	case errors.As(err, &ue):
-		// url.Error prints the URL, which may hold an interaction token.
-		e.Err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	default:
-		e.Err = err
-	}
-	return e
-}
-
 // call options.
 type callOpts struct {
 	// idempotent calls are retried on 5xx and network errors too (429s always are, when
 	// the wait is short).
 	idempotent bool
-	bucket     string
+	// major is the route's top-level resource (a channel, guild or webhook id): per-route
+	// limits are counted per resource.
+	major string
 }
 
-// call sends one REST request through the Session (its rate-limit buckets and our
-// transport) and decodes the answer into out. Short 429 waits are waited out here, on
-// ctx; longer ones come back as an *APIError with RetryAfter for the caller to honour.
+// maxAnswer bounds what is read of an answer.
+const maxAnswer = 1 << 20
+
+// call sends one REST request under Discord's rate limits and decodes the answer into
+// out. Short 429 waits are waited out here, on ctx; longer ones come back as an *APIError
+// with RetryAfter for the caller to honour.
 func (b *Bot) call(ctx context.Context, route, method, urlStr string, body, out any, o callOpts) error {
-	bucket := o.bucket
-	if bucket == "" {
-		bucket = strings.SplitN(urlStr, "?", 2)[0]
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("discord %s: encode: %w", route, err)
+		}
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := b.s.RequestWithBucketID(method, urlStr, body, bucket,
-			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
-		if err == nil {
-			if out != nil && len(resp) > 0 {
-				if err := json.Unmarshal(resp, out); err != nil {
+		if err := b.limits.wait(ctx, route, o.major); err != nil {
+			return fmt.Errorf("discord %s: %w", route, err)
+		}
+		e, data := b.send(ctx, route, method, urlStr, payload, o.major)
+		if e == nil {
+			if out != nil && len(data) > 0 {
+				if err := json.Unmarshal(data, out); err != nil {
 					return fmt.Errorf("discord %s: decode answer: %w", route, err)
 				}
 			}
@@ -121,12 +95,11 @@ func (b *Bot) call(ctx context.Context, route, method, urlStr string, body, out 
 		if ctx.Err() != nil {
 			return fmt.Errorf("discord %s: %w", route, ctx.Err())
 		}
-		e := apiError(route, err)
 		var wait time.Duration
 		switch {
 		case e.Status == 429 && e.RetryAfter <= b.cfg.MaxInlineWait && attempt < 3:
-			wait = e.RetryAfter + 25*time.Millisecond
-			b.log.Info("discord rate limit: waiting", "route", route, "retry_after", e.RetryAfter)
+			// The limits now hold the route (or everything) until the wait is over.
+			b.log.Info("discord rate limit: waiting", "route", route, "retry_after", e.RetryAfter, "global", e.Global)
 		case e.Status == 429:
 			return e
 		case o.idempotent && e.transient() && attempt < b.cfg.Retries:
@@ -141,7 +114,67 @@ func (b *Bot) call(ctx context.Context, route, method, urlStr string, body, out 
 	}
 }
 
+// send makes one attempt; it returns the answer's body, or what went wrong.
+func (b *Bot) send(ctx context.Context, route, method, urlStr string, payload []byte, major string) (*APIError, []byte) {
+	req, err := http.NewRequestWithContext(ctx, method, urlStr, bytes.NewReader(payload))
+	if err != nil {
+		return &APIError{Route: route, Err: err}, nil
+	}
+	req.Header.Set("Authorization", "Bot "+b.cfg.Token)
+	req.Header.Set("User-Agent", userAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// url.Error prints the URL, which may hold an interaction token.
+			err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
+		}
+		return &APIError{Route: route, Err: err}, nil
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	b.limits.update(route, major, resp.Header, resp.StatusCode)
+	if err != nil {
+		return &APIError{Route: route, Err: fmt.Errorf("read answer: %w", err)}, nil
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil, data
+	}
+	e := &APIError{Route: route, Status: resp.StatusCode}
+	var body struct {
+		Code       int     `json:"code"`
+		Message    string  `json:"message"`
+		RetryAfter float64 `json:"retry_after"`
+		Global     bool    `json:"global"`
+	}
+	if json.Unmarshal(data, &body) == nil {
+		e.Code, e.Message = body.Code, body.Message
+	}
+	if e.Message == "" {
+		e.Message = strings.TrimSpace(truncate(string(data), 200))
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		e.RetryAfter, e.Global = retryAfter(resp.Header), body.Global || isGlobal(resp.Header)
+		if body.RetryAfter > 0 && resp.Header.Get("Retry-After") == "" {
+			e.RetryAfter = time.Duration(body.RetryAfter * float64(time.Second))
+		}
+	}
+	if resp.StatusCode == http.StatusUnauthorized && e.Message == "" {
+		e.Message = "unauthorized: the bot token was rejected"
+	}
+	return e, nil
+}
+
+// userAgent is how Discord asks bots to name themselves.
+const userAgent = "DiscordBot (https://github.com/cohortbot/cohortbot, 1) cohortbot"
+
 func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

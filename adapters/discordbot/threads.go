@@ -57,7 +57,7 @@ func (b *Bot) onMessage(m *discordgo.Message) {
 		}
 		url := discordgo.EndpointMessageReaction(m.ChannelID, m.ID, urlEmoji(reply.React), "@me")
 		if err := b.call(ctx, "PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me", http.MethodPut, url, nil, nil,
-			callOpts{idempotent: true, bucket: discordgo.EndpointMessageReaction(m.ChannelID, "", "", "")}); err != nil {
+			callOpts{idempotent: true, major: m.ChannelID}); err != nil {
 			log.Warn("discord: acknowledge check-in with a reaction", "err", err)
 		}
 	})
