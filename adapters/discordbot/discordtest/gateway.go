@@ -49,6 +49,20 @@ type payload struct {
 	T  string          `json:"t,omitempty"`
 }
 
+// Identify is what a client sent in IDENTIFY.
+type Identify struct {
+	Token   string  `json:"token"`
+	Intents int64   `json:"intents"`
+	Shard   *[2]int `json:"shard"`
+}
+
+// SetHeartbeatInterval changes the interval announced in HELLO to new connections.
+func (s *Server) SetHeartbeatInterval(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heartbeat = d
+}
+
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
