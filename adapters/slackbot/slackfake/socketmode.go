@@ -1,0 +1,172 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+type wsConn struct {
+	mu   sync.Mutex // gorilla/websocket allows one writer at a time
+	conn *websocket.Conn
+	done chan struct{}
+}
+
+func (c *wsConn) writeJSON(v any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.conn.WriteJSON(v)
+}
+
+func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := &wsConn{conn: conn, done: make(chan struct{})}
+	s.mu.Lock()
+	s.conns++
+	n := s.conns
+	s.cur = c
+	s.notify()
+	s.mu.Unlock()
+	_ = c.writeJSON(map[string]any{"type": "hello", "num_connections": 1,
+		"connection_info": map[string]any{"app_id": AppID},
+		"debug_info":      map[string]any{"host": fmt.Sprintf("fake-%d", n), "approximate_connection_time": 18060}})
+	go s.pinger(c)
+	defer func() {
+		close(c.done)
+		conn.Close()
+		s.mu.Lock()
+		if s.cur == c {
+			s.cur = nil
+		}
+		s.notify()
+		s.mu.Unlock()
+	}()
+	for {
+		var ack struct {
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
+		}
+		if err := conn.ReadJSON(&ack); err != nil {
+			return
+		}
+		s.mu.Lock()
+		if len(ack.Payload) == 0 {
+			ack.Payload = json.RawMessage("null")
+		}
+		s.acks[ack.EnvelopeID] = ack.Payload
+		s.notify()
+		s.mu.Unlock()
+	}
+}
+
+func (s *Server) pinger(c *wsConn) {
+	for {
+		s.mu.Lock()
+		every, off := s.pingEvery, s.noPings
+		s.mu.Unlock()
+		select {
+		case <-c.done:
+			return
+		case <-time.After(every):
+		}
+		if off {
+			continue
+		}
+		c.mu.Lock()
+		err := c.conn.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(time.Second))
+		c.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// StopPings stops pinging Socket Mode clients (a connection that went quiet).
+func (s *Server) StopPings() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noPings = true
+}
+
+// ResumePings starts pinging again.
+func (s *Server) ResumePings() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noPings = false
+}
+
+// Connections counts Socket Mode websocket connections accepted so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// WaitConnections waits until at least n websocket connections were accepted and one is
+// open.
+func (s *Server) WaitConnections(n int, timeout time.Duration) error {
+	if !s.WaitFor(timeout, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.conns >= n && s.cur != nil
+	}) {
+		return fmt.Errorf("slackfake: %d socket mode connection(s) after %s, want %d", s.Connections(), timeout, n)
+	}
+	return nil
+}
+
+// Disconnect sends the current connection a disconnect envelope, as Slack does before it
+// rotates a connection.
+func (s *Server) Disconnect() error {
+	s.mu.Lock()
+	c := s.cur
+	s.mu.Unlock()
+	if c == nil {
+		return errors.New("slackfake: no socket mode connection")
+	}
+	return c.writeJSON(map[string]any{"type": "disconnect", "reason": "refresh_requested", "debug_info": map[string]any{"host": "fake"}})
+}
+
+// Send delivers an envelope of type typ ("slash_commands", "interactive", "events_api")
+// over the current connection and returns its envelope id.
+func (s *Server) Send(typ string, payload any, retryAttempt int) (string, error) {
+	s.mu.Lock()
+	c := s.cur
+	s.envelopes++
+	id := fmt.Sprintf("env-%d", s.envelopes)
+	s.mu.Unlock()
+	if c == nil {
+		return "", errors.New("slackfake: no socket mode connection")
+	}
+	env := map[string]any{"envelope_id": id, "type": typ, "payload": payload,
+		"accepts_response_payload": typ != "events_api", "retry_attempt": retryAttempt}
+	if retryAttempt > 0 {
+		env["retry_reason"] = "timeout"
+	}
+	return id, c.writeJSON(env)
+}
+
+// Ack returns the acknowledgement of an envelope and whether it has arrived.
+func (s *Server) Ack(envelopeID string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.acks[envelopeID]
+	return a, ok
+}
+
+// WaitAck waits for an envelope's acknowledgement.
+func (s *Server) WaitAck(envelopeID string, timeout time.Duration) error {
+	if !s.WaitFor(timeout, func() bool { _, ok := s.Ack(envelopeID); return ok }) {
+		return fmt.Errorf("slackfake: envelope %s not acknowledged within %s", envelopeID, timeout)
+	}
+	return nil
+}
