@@ -15,9 +15,11 @@ type Request struct {
 	Route  string // the route pattern, e.g. "POST /channels/{channel}/messages"
 	Path   string
 	Body   []byte
-	Auth   string // the Authorization header
-	At     time.Time
-	Status int
+	Auth   string    // the Authorization header
+	At     time.Time // when it arrived
+	Status int       // 0 while it is held
+	// Answered is when the answer went out.
+	Answered time.Time
 }
 
 // Fault is an error the fake answers instead of handling a request.
@@ -100,18 +102,38 @@ type apiError struct {
 	Global     *bool   `json:"global,omitempty"`
 }
 
-func (s *Server) record(r Request) {
+// record appends r to the requests and returns its index.
+func (s *Server) record(r Request) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, r)
+	return len(s.requests) - 1
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, auth bool, h handler) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	req := Request{Method: r.Method, Route: route, Path: r.URL.EscapedPath(), Body: body, Auth: r.Header.Get("Authorization"), At: time.Now()}
+	s.mu.Lock()
+	held := s.holds[route]
+	s.mu.Unlock()
+	if held != nil {
+		// A held request is in Requests from its arrival and gets its status when answered.
+		i := s.record(req)
+		held.wait(req)
+		status, resp := s.answer(w, r, route, auth, body, h)
+		s.mu.Lock()
+		s.requests[i].Status, s.requests[i].Answered = status, time.Now()
+		s.mu.Unlock()
+		s.reply(w, status, resp)
+		return
+	}
 	status, resp := s.answer(w, r, route, auth, body, h)
-	req.Status = status
+	req.Status, req.Answered = status, time.Now()
 	s.record(req)
+	s.reply(w, status, resp)
+}
+
+func (s *Server) reply(w http.ResponseWriter, status int, resp any) {
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return

@@ -9,6 +9,8 @@
 // original message), thread ids equal to their starter message's id (160004 on a second
 // thread), the 3-second interaction deadline (10062), 429s with Retry-After, and
 // Unknown Channel / Missing Access errors. Faults are injected per route.
+//
+// Tests can also hold a route's requests unanswered (Hold).
 package discordtest
 
 import (
@@ -57,6 +59,8 @@ type Server struct {
 	reactions    []Reaction
 	requests     []Request
 	faults       map[string][]*Fault
+	holds        map[string]*hold // route → its current hold
+	allHolds     []*hold          // every hold made, for Close to release
 
 	// gateway
 	sessions   map[string]*gwSession
@@ -197,6 +201,7 @@ func New(t testing.TB) *Server {
 		interactions: map[string]*Interaction{},
 		commands:     map[string]json.RawMessage{},
 		faults:       map[string][]*Fault{},
+		holds:        map[string]*hold{},
 		sessions:     map[string]*gwSession{},
 	}
 	s.channels[ChannelID] = &Channel{ID: ChannelID, GuildID: GuildID, Type: 0, Name: "study"}
@@ -206,12 +211,16 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-// Close stops the server and drops gateway connections.
+// Close stops the server: it releases held requests and drops the gateway connection.
 func (s *Server) Close() {
 	s.mu.Lock()
+	holds := s.allHolds
 	c := s.conn
 	s.conn = nil
 	s.mu.Unlock()
+	for _, h := range holds {
+		h.release()
+	}
 	if c != nil {
 		c.ws.Close()
 	}
