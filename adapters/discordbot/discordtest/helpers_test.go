@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"cohortbot/adapters/discordbot/discordtest"
@@ -68,4 +69,22 @@ func try(s *discordtest.Server, method, path string, body any) (answer, error) {
 func post(t *testing.T, s *discordtest.Server, channelID, content string) answer {
 	t.Helper()
 	return call(t, s, "POST", "/channels/"+channelID+"/messages", map[string]any{"content": content})
+}
+
+// toFake sends what discordgo addresses to https://discord.com to the fake instead,
+// without touching discordgo's package-level endpoints.
+type toFake struct{ base *url.URL }
+
+func (f toFake) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = f.base.Scheme, f.base.Host, ""
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func fakeClient(t *testing.T, s *discordtest.Server) *http.Client {
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Transport: toFake{u}}
 }

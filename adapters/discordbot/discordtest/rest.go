@@ -157,6 +157,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, route string, au
 			return faultAnswer(w, *f)
 		}
 	}
+	if status, resp, over := s.limit(w, r, route); over {
+		return status, resp
+	}
 	if id := r.PathValue("channel"); id != "" {
 		s.mu.Lock()
 		c := s.channels[id]

@@ -10,7 +10,8 @@
 // thread), the 3-second interaction deadline (10062), 429s with Retry-After, and
 // Unknown Channel / Missing Access errors. Faults are injected per route.
 //
-// Tests can also hold a route's requests unanswered (Hold).
+// Tests can also hold a route's requests unanswered (Hold) and turn on Discord's rate
+// limits with their headers and 429s (SetLimits).
 package discordtest
 
 import (
@@ -61,6 +62,11 @@ type Server struct {
 	faults       map[string][]*Fault
 	holds        map[string]*hold // route → its current hold
 	allHolds     []*hold          // every hold made, for Close to release
+
+	// rate limits
+	limits      *limiter             // nil: off
+	throttled   map[string]time.Time // channel id → end of its shared limit
+	rateLimited int
 
 	// gateway
 	sessions   map[string]*gwSession
@@ -202,6 +208,7 @@ func New(t testing.TB) *Server {
 		commands:     map[string]json.RawMessage{},
 		faults:       map[string][]*Fault{},
 		holds:        map[string]*hold{},
+		throttled:    map[string]time.Time{},
 		sessions:     map[string]*gwSession{},
 	}
 	s.channels[ChannelID] = &Channel{ID: ChannelID, GuildID: GuildID, Type: 0, Name: "study"}
