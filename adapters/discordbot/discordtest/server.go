@@ -10,8 +10,8 @@
 // thread), the 3-second interaction deadline (10062), 429s with Retry-After, and
 // Unknown Channel / Missing Access errors. Faults are injected per route.
 //
-// Tests can also hold a route's requests unanswered (Hold) and turn on Discord's rate
-// limits with their headers and 429s (SetLimits).
+// Tests can also hold a route's requests unanswered (Hold), turn on Discord's rate limits
+// with their headers and 429s (SetLimits), and take the gateway down (SetGatewayDown).
 package discordtest
 
 import (
@@ -72,6 +72,9 @@ type Server struct {
 	sessions   map[string]*gwSession
 	session    *gwSession
 	conn       *gwConn
+	gwConns    map[*gwConn]bool // every open gateway connection
+	gwDown     bool
+	gwRefused  int
 	identifies []Identify
 	resumes    int
 	heartbeats int
@@ -210,6 +213,7 @@ func New(t testing.TB) *Server {
 		holds:        map[string]*hold{},
 		throttled:    map[string]time.Time{},
 		sessions:     map[string]*gwSession{},
+		gwConns:      map[*gwConn]bool{},
 	}
 	s.channels[ChannelID] = &Channel{ID: ChannelID, GuildID: GuildID, Type: 0, Name: "study"}
 	s.srv = httptest.NewServer(s.routes())
@@ -218,17 +222,16 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-// Close stops the server: it releases held requests and drops the gateway connection.
+// Close stops the server: it releases held requests and drops gateway connections.
 func (s *Server) Close() {
 	s.mu.Lock()
 	holds := s.allHolds
-	c := s.conn
-	s.conn = nil
+	conns := s.dropGatewayLocked()
 	s.mu.Unlock()
 	for _, h := range holds {
 		h.release()
 	}
-	if c != nil {
+	for _, c := range conns {
 		c.ws.Close()
 	}
 	s.srv.CloseClientConnections()
