@@ -4,6 +4,8 @@
 // hello, delivers envelopes (slash_commands, interactive, events_api), collects acks,
 // pings, and can ask the client to disconnect. It speaks the wire protocol, so the real
 // slack-go client and socketmode client run against it unchanged.
+//
+// Tests can also hold a method's calls unanswered (Hold).
 package slackfake
 
 import (
@@ -89,6 +91,8 @@ type Server struct {
 	chanErr    map[string]string
 	faults     map[string][]Fault
 	calls      map[string][]time.Time
+	holds      map[string]*hold // method → its current hold
+	allHolds   []*hold          // every hold made, for Close to release
 	acks       map[string]json.RawMessage
 	conns      int
 	cur        *wsConn
@@ -111,6 +115,7 @@ func New(t testing.TB) *Server {
 		chanErr:   map[string]string{},
 		faults:    map[string][]Fault{},
 		calls:     map[string][]time.Time{},
+		holds:     map[string]*hold{},
 		acks:      map[string]json.RawMessage{},
 		pingEvery: 200 * time.Millisecond,
 	}
@@ -125,11 +130,15 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-// Close stops the server and drops websocket connections.
+// Close stops the server: it releases held calls and drops the websocket connection.
 func (s *Server) Close() {
 	s.mu.Lock()
+	holds := s.allHolds
 	cur := s.cur
 	s.mu.Unlock()
+	for _, h := range holds {
+		h.release()
+	}
 	if cur != nil {
 		cur.conn.Close()
 	}

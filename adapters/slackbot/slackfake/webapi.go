@@ -61,7 +61,21 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.calls[method] = append(s.calls[method], time.Now())
+	at := time.Now()
+	s.calls[method] = append(s.calls[method], at)
+	held := s.holds[method]
+	s.notify()
+	s.mu.Unlock()
+	if held != nil {
+		args := url.Values{}
+		for k, v := range r.PostForm {
+			if k != "token" {
+				args[k] = append([]string(nil), v...)
+			}
+		}
+		held.wait(Call{Method: method, Args: args, At: at})
+	}
+	s.mu.Lock()
 	var fault *Fault
 	if q := s.faults[method]; len(q) > 0 {
 		if q[0].After > 0 {
