@@ -5,7 +5,8 @@
 // pings, and can ask the client to disconnect. It speaks the wire protocol, so the real
 // slack-go client and socketmode client run against it unchanged.
 //
-// Tests can also hold a method's calls unanswered (Hold).
+// Tests can also hold a method's calls unanswered (Hold) and turn on Slack's rate limits
+// (SetLimits).
 package slackfake
 
 import (
@@ -80,26 +81,28 @@ type Server struct {
 	srv      *httptest.Server
 	upgrader websocket.Upgrader
 
-	mu         sync.Mutex
-	changed    chan struct{} // closed and replaced on every recorded change
-	seq        int64
-	messages   []Message
-	ephemerals []Ephemeral
-	responses  []Response
-	reactions  []Reaction
-	users      map[string]User
-	chanErr    map[string]string
-	faults     map[string][]Fault
-	calls      map[string][]time.Time
-	holds      map[string]*hold // method → its current hold
-	allHolds   []*hold          // every hold made, for Close to release
-	acks       map[string]json.RawMessage
-	conns      int
-	cur        *wsConn
-	pingEvery  time.Duration
-	noPings    bool
-	envelopes  int
-	responseN  int
+	mu          sync.Mutex
+	changed     chan struct{} // closed and replaced on every recorded change
+	seq         int64
+	messages    []Message
+	ephemerals  []Ephemeral
+	responses   []Response
+	reactions   []Reaction
+	users       map[string]User
+	chanErr     map[string]string
+	faults      map[string][]Fault
+	calls       map[string][]time.Time
+	holds       map[string]*hold // method → its current hold
+	allHolds    []*hold          // every hold made, for Close to release
+	limits      *limiter         // nil: off
+	rateLimited int
+	acks        map[string]json.RawMessage
+	conns       int
+	cur         *wsConn
+	pingEvery   time.Duration
+	noPings     bool
+	envelopes   int
+	responseN   int
 }
 
 // New starts a fake Slack on 127.0.0.1, closed when t ends. It pings Socket Mode clients

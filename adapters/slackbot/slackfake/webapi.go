@@ -107,6 +107,9 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			slackErr(w, "invalid_auth")
 			return
 		}
+		if !s.limit(w, method, "") {
+			return
+		}
 		u := "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws"
 		writeJSON(w, map[string]any{"ok": true, "url": u})
 		return
@@ -120,6 +123,9 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
+	if !s.limit(w, method, f.Get("channel")) {
+		return
+	}
 	switch method {
 	case "auth.test":
 		writeJSON(w, map[string]any{"ok": true, "url": "https://fake.slack.test/", "team": "Fake", "user": "cohortbot",
