@@ -5,8 +5,8 @@
 // pings, and can ask the client to disconnect. It speaks the wire protocol, so the real
 // slack-go client and socketmode client run against it unchanged.
 //
-// Tests can also hold a method's calls unanswered (Hold) and turn on Slack's rate limits
-// (SetLimits).
+// Tests can also hold a method's calls unanswered (Hold), turn on Slack's rate limits
+// (SetLimits), and take Socket Mode down (SetSocketDown).
 package slackfake
 
 import (
@@ -99,6 +99,9 @@ type Server struct {
 	acks        map[string]json.RawMessage
 	conns       int
 	cur         *wsConn
+	wsConns     map[*wsConn]bool // every open Socket Mode connection
+	socketDown  bool
+	refused     int
 	pingEvery   time.Duration
 	noPings     bool
 	envelopes   int
@@ -119,6 +122,7 @@ func New(t testing.TB) *Server {
 		faults:    map[string][]Fault{},
 		calls:     map[string][]time.Time{},
 		holds:     map[string]*hold{},
+		wsConns:   map[*wsConn]bool{},
 		acks:      map[string]json.RawMessage{},
 		pingEvery: 200 * time.Millisecond,
 	}
@@ -133,17 +137,17 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-// Close stops the server: it releases held calls and drops the websocket connection.
+// Close stops the server: it releases held calls and drops websocket connections.
 func (s *Server) Close() {
 	s.mu.Lock()
 	holds := s.allHolds
-	cur := s.cur
+	conns := s.dropSocketsLocked()
 	s.mu.Unlock()
 	for _, h := range holds {
 		h.release()
 	}
-	if cur != nil {
-		cur.conn.Close()
+	for _, c := range conns {
+		c.conn.Close()
 	}
 	s.srv.CloseClientConnections()
 	s.srv.Close()

@@ -25,12 +25,22 @@ func (c *wsConn) writeJSON(v any) error {
 }
 
 func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
+	if s.socketRefused() {
+		http.Error(w, "socket mode is unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	c := &wsConn{conn: conn, done: make(chan struct{})}
 	s.mu.Lock()
+	if s.socketDown { // it went down during the upgrade
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	s.wsConns[c] = true
 	s.conns++
 	n := s.conns
 	s.cur = c
@@ -44,6 +54,7 @@ func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
 		close(c.done)
 		conn.Close()
 		s.mu.Lock()
+		delete(s.wsConns, c)
 		if s.cur == c {
 			s.cur = nil
 		}
@@ -169,4 +180,55 @@ func (s *Server) WaitAck(envelopeID string, timeout time.Duration) error {
 		return fmt.Errorf("slackfake: envelope %s not acknowledged within %s", envelopeID, timeout)
 	}
 	return nil
+}
+
+// SetSocketDown takes Socket Mode down (true) or brings it back (false). While it is
+// down, open Socket Mode connections are dropped without a close frame, and
+// apps.connections.open and the websocket answer HTTP 503; the rest of the Web API keeps
+// working.
+func (s *Server) SetSocketDown(down bool) {
+	s.mu.Lock()
+	s.socketDown = down
+	var conns []*wsConn
+	if down {
+		conns = s.dropSocketsLocked()
+	}
+	s.notify()
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.conn.Close()
+	}
+}
+
+// SocketRefusals counts the apps.connections.open calls and websocket connections
+// refused while Socket Mode was down.
+func (s *Server) SocketRefusals() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// socketRefused reports whether Socket Mode is down, counting the refusal if so.
+func (s *Server) socketRefused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.socketDown {
+		s.refused++
+		s.notify()
+	}
+	return s.socketDown
+}
+
+// dropSocketsLocked forgets the current connection and returns every open one for the
+// caller to close once s.mu is released; call with s.mu held.
+func (s *Server) dropSocketsLocked() []*wsConn {
+	var conns []*wsConn
+	for c := range s.wsConns {
+		conns = append(conns, c)
+	}
+	if s.cur != nil && !s.wsConns[s.cur] {
+		conns = append(conns, s.cur)
+	}
+	s.cur = nil
+	return conns
 }

@@ -103,6 +103,10 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		token = bearer(r)
 	}
 	if method == "apps.connections.open" {
+		if s.socketRefused() {
+			http.Error(w, "socket mode is unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		if bearer(r) != s.AppToken {
 			slackErr(w, "invalid_auth")
 			return
