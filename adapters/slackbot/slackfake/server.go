@@ -101,6 +101,7 @@ type Server struct {
 	cur         *wsConn
 	wsConns     map[*wsConn]bool // every open Socket Mode connection
 	socketDown  bool
+	upgrading   int // websocket upgrades not yet recorded
 	refused     int
 	pingEvery   time.Duration
 	noPings     bool

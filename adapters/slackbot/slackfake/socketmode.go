@@ -29,13 +29,26 @@ func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "socket mode is unavailable", http.StatusServiceUnavailable)
 		return
 	}
+	// The client sees the connection open (101) before it is recorded here: Send and
+	// Disconnect wait for an upgrade under way.
+	s.mu.Lock()
+	s.upgrading++
+	s.mu.Unlock()
+	upgraded := func() {
+		s.upgrading--
+		s.notify()
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.mu.Lock()
+		upgraded()
+		s.mu.Unlock()
 		return
 	}
 	c := &wsConn{conn: conn, done: make(chan struct{})}
 	s.mu.Lock()
 	if s.socketDown { // it went down during the upgrade
+		upgraded()
 		s.mu.Unlock()
 		conn.Close()
 		return
@@ -43,12 +56,17 @@ func (s *Server) ws(w http.ResponseWriter, r *http.Request) {
 	s.wsConns[c] = true
 	s.conns++
 	n := s.conns
-	s.cur = c
-	s.notify()
 	s.mu.Unlock()
+	// Slack says hello first; envelopes come after.
 	_ = c.writeJSON(map[string]any{"type": "hello", "num_connections": 1,
 		"connection_info": map[string]any{"app_id": AppID},
 		"debug_info":      map[string]any{"host": fmt.Sprintf("fake-%d", n), "approximate_connection_time": 18060}})
+	s.mu.Lock()
+	if !s.socketDown { // not dropped meanwhile
+		s.cur = c
+	}
+	upgraded()
+	s.mu.Unlock()
 	go s.pinger(c)
 	defer func() {
 		close(c.done)
@@ -138,9 +156,7 @@ func (s *Server) WaitConnections(n int, timeout time.Duration) error {
 // Disconnect sends the current connection a disconnect envelope, as Slack does before it
 // rotates a connection.
 func (s *Server) Disconnect() error {
-	s.mu.Lock()
-	c := s.cur
-	s.mu.Unlock()
+	c := s.current()
 	if c == nil {
 		return errors.New("slackfake: no socket mode connection")
 	}
@@ -150,8 +166,8 @@ func (s *Server) Disconnect() error {
 // Send delivers an envelope of type typ ("slash_commands", "interactive", "events_api")
 // over the current connection and returns its envelope id.
 func (s *Server) Send(typ string, payload any, retryAttempt int) (string, error) {
+	c := s.current()
 	s.mu.Lock()
-	c := s.cur
 	s.envelopes++
 	id := fmt.Sprintf("env-%d", s.envelopes)
 	s.mu.Unlock()
@@ -231,4 +247,18 @@ func (s *Server) dropSocketsLocked() []*wsConn {
 	}
 	s.cur = nil
 	return conns
+}
+
+// current is the open connection, or nil. A client knows its connection is open as soon
+// as the upgrade is answered, a moment before the handler records it, so an upgrade under
+// way is waited for.
+func (s *Server) current() *wsConn {
+	var c *wsConn
+	s.WaitFor(5*time.Second, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c = s.cur
+		return c != nil || s.upgrading == 0
+	})
+	return c
 }
