@@ -89,7 +89,8 @@ func (s *Server) routes() http.Handler {
 	handle("POST /webhooks/{app}/{token}", false, s.followup)
 	mux.HandleFunc("GET /gateway-ws/{$}", s.serveGateway)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.record(Request{Method: r.Method, Route: "unknown", Path: r.URL.Path, At: time.Now(), Status: 404})
+		now := time.Now()
+		s.record(Request{Method: r.Method, Route: "unknown", Path: r.URL.Path, At: now, Status: 404, Answered: now})
 		writeJSON(w, 404, apiError{Code: 0, Message: "404: Not Found"})
 	})
 	return mux
