@@ -49,15 +49,48 @@ type payload struct {
 	T  string          `json:"t,omitempty"`
 }
 
+// Identify is what a client sent in IDENTIFY.
+type Identify struct {
+	Token   string  `json:"token"`
+	Intents int64   `json:"intents"`
+	Shard   *[2]int `json:"shard"`
+}
+
+// SetHeartbeatInterval changes the interval announced in HELLO to new connections.
+func (s *Server) SetHeartbeatInterval(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heartbeat = d
+}
+
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	down := s.gwDown
+	if down {
+		s.gwRefused++
+	}
+	s.mu.Unlock()
+	if down {
+		http.Error(w, "gateway unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	c := &gwConn{ws: ws}
+	s.mu.Lock()
+	if s.gwDown { // it went down during the upgrade
+		s.mu.Unlock()
+		ws.Close()
+		return
+	}
+	s.gwConns[c] = true
+	s.mu.Unlock()
 	defer func() {
 		ws.Close()
 		s.mu.Lock()
+		delete(s.gwConns, c)
 		if s.conn == c {
 			s.conn = nil
 		}
@@ -242,4 +275,42 @@ func (s *Server) Heartbeats() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.heartbeats
+}
+
+// SetGatewayDown takes the gateway down (true) or brings it back (false). While it is
+// down, every open gateway connection is dropped without a close frame (the client sees
+// 1006, an abnormal closure) and new websocket connections are refused with HTTP 503;
+// REST keeps working. Dispatches made meanwhile wait in the session for a RESUME.
+func (s *Server) SetGatewayDown(down bool) {
+	s.mu.Lock()
+	s.gwDown = down
+	var conns []*gwConn
+	if down {
+		conns = s.dropGatewayLocked()
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.ws.Close()
+	}
+}
+
+// GatewayRefusals counts the websocket connections refused while the gateway was down.
+func (s *Server) GatewayRefusals() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gwRefused
+}
+
+// dropGatewayLocked forgets the current connection and returns every open one for the
+// caller to close once s.mu is released; call with s.mu held.
+func (s *Server) dropGatewayLocked() []*gwConn {
+	var conns []*gwConn
+	for c := range s.gwConns {
+		conns = append(conns, c)
+	}
+	if s.conn != nil && !s.gwConns[s.conn] {
+		conns = append(conns, s.conn)
+	}
+	s.conn = nil
+	return conns
 }

@@ -17,6 +17,9 @@ const (
 // IntentMessageContent is the privileged intent that would reveal message content.
 const IntentMessageContent = 1 << 15
 
+// InteractionDeadline is how long Discord waits for the first response to an interaction.
+const InteractionDeadline = 3 * time.Second
+
 // Member is someone acting in the fake guild.
 type Member struct {
 	ID          string
@@ -138,6 +141,14 @@ func (r Reply) Text() string {
 		parts = append(parts, m.Text())
 	}
 	return strings.Join(parts, "\n")
+}
+
+// SetLag makes interactions arrive d after Discord created them (a lagging gateway):
+// their ids are dated d earlier and the 3-second deadline runs from then.
+func (s *Server) SetLag(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lag = d
 }
 
 func (s *Server) newInteraction(typ int, channelID string, m Member, data map[string]any, message *Message) *Interaction {

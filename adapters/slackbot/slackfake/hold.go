@@ -1,0 +1,53 @@
+package slackfake
+
+import (
+	"net/url"
+	"sync"
+	"time"
+)
+
+// Call is a Web API call as the fake received it.
+type Call struct {
+	Method string     // "chat.postMessage"
+	Args   url.Values // its form arguments, the token left out
+	At     time.Time
+}
+
+// hold keeps the calls of a method unanswered until it is released.
+type hold struct {
+	waiting  chan Call
+	released chan struct{}
+	once     sync.Once
+}
+
+func (h *hold) release() { h.once.Do(func() { close(h.released) }) }
+
+// wait tells the test about c and blocks until the hold is released.
+func (h *hold) wait(c Call) {
+	select {
+	case h.waiting <- c:
+	case <-h.released:
+	}
+	<-h.released
+}
+
+// Hold holds the calls of a Web API method ("chat.postMessage"): each one is recorded at
+// once (in Calls), sent on waiting, and answered only after release is called, as a slow
+// Slack would. release may be called more than once; Close calls it too. Holding a method
+// that is held already starts a new hold: calls arriving from then on wait for the new
+// release.
+func (s *Server) Hold(method string) (waiting <-chan Call, release func()) {
+	h := &hold{waiting: make(chan Call, 64), released: make(chan struct{})}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holds[method] = h
+	s.allHolds = append(s.allHolds, h)
+	return h.waiting, func() {
+		h.release()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.holds[method] == h {
+			delete(s.holds, method)
+		}
+	}
+}

@@ -1,0 +1,272 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault makes Count calls of a method fail, after letting After calls through: Status 429
+// with RetryAfter seconds (0 omits the header), or another HTTP status such as 503.
+type Fault struct {
+	Status     int
+	RetryAfter int
+	Count      int
+	After      int
+}
+
+// FailChannel makes every post to channel fail with a Slack error code such as
+// channel_not_found, not_in_channel or is_archived.
+func (s *Server) FailChannel(channel, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chanErr[channel] = code
+}
+
+// AddFault queues a failure for a Web API method ("chat.postMessage").
+func (s *Server) AddFault(method string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[method] = append(s.faults[method], f)
+}
+
+// Calls returns when each call of a method arrived (failed ones included).
+func (s *Server) Calls(method string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.calls[method]...)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func slackErr(w http.ResponseWriter, code string) {
+	writeJSON(w, map[string]any{"ok": false, "error": code})
+}
+
+func bearer(r *http.Request) string {
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
+
+func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+	method := r.PathValue("method")
+	if err := r.ParseForm(); err != nil {
+		slackErr(w, "invalid_form_data")
+		return
+	}
+	s.mu.Lock()
+	at := time.Now()
+	s.calls[method] = append(s.calls[method], at)
+	held := s.holds[method]
+	s.notify()
+	s.mu.Unlock()
+	if held != nil {
+		args := url.Values{}
+		for k, v := range r.PostForm {
+			if k != "token" {
+				args[k] = append([]string(nil), v...)
+			}
+		}
+		held.wait(Call{Method: method, Args: args, At: at})
+	}
+	s.mu.Lock()
+	var fault *Fault
+	if q := s.faults[method]; len(q) > 0 {
+		if q[0].After > 0 {
+			q[0].After--
+		} else {
+			f := q[0]
+			fault = &f
+			if q[0].Count--; q[0].Count <= 0 {
+				s.faults[method] = q[1:]
+			}
+		}
+	}
+	s.notify()
+	s.mu.Unlock()
+	if fault != nil {
+		if fault.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
+		}
+		w.WriteHeader(fault.Status)
+		fmt.Fprintln(w, "<html>fault</html>")
+		return
+	}
+	token := r.PostForm.Get("token")
+	if token == "" {
+		token = bearer(r)
+	}
+	if method == "apps.connections.open" {
+		if s.socketRefused() {
+			http.Error(w, "socket mode is unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if bearer(r) != s.AppToken {
+			slackErr(w, "invalid_auth")
+			return
+		}
+		if !s.limit(w, method, "") {
+			return
+		}
+		u := "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws"
+		writeJSON(w, map[string]any{"ok": true, "url": u})
+		return
+	}
+	if token == "" {
+		slackErr(w, "not_authed")
+		return
+	}
+	if token != s.BotToken {
+		slackErr(w, "invalid_auth")
+		return
+	}
+	f := r.PostForm
+	if !s.limit(w, method, f.Get("channel")) {
+		return
+	}
+	switch method {
+	case "auth.test":
+		writeJSON(w, map[string]any{"ok": true, "url": "https://fake.slack.test/", "team": "Fake", "user": "cohortbot",
+			"team_id": TeamID, "user_id": BotUserID, "bot_id": BotID})
+	case "chat.postMessage":
+		s.postMessage(w, f)
+	case "chat.postEphemeral":
+		s.postEphemeral(w, f)
+	case "reactions.add":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		rc := Reaction{Channel: f.Get("channel"), TS: f.Get("timestamp"), Name: f.Get("name")}
+		for _, x := range s.reactions {
+			if x == rc {
+				slackErr(w, "already_reacted")
+				return
+			}
+		}
+		s.reactions = append(s.reactions, rc)
+		s.notify()
+		writeJSON(w, map[string]any{"ok": true})
+	case "users.info":
+		s.mu.Lock()
+		u, ok := s.users[f.Get("user")]
+		s.mu.Unlock()
+		if !ok {
+			slackErr(w, "user_not_found")
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{
+			"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName,
+			"is_admin": u.IsAdmin, "is_owner": u.IsOwner, "is_bot": u.IsBot,
+			"profile": map[string]any{"real_name": u.RealName, "display_name": u.Name},
+		}})
+	default:
+		slackErr(w, "unknown_method")
+	}
+}
+
+func (s *Server) checkChannel(w http.ResponseWriter, ch string) bool {
+	if ch == "" {
+		slackErr(w, "channel_not_found")
+		return false
+	}
+	if code := s.chanErr[ch]; code != "" {
+		slackErr(w, code)
+		return false
+	}
+	return true
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, f url.Values) {
+	blocks, err := parseBlocks(f.Get("blocks"))
+	if err != nil {
+		slackErr(w, "invalid_blocks_format")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := f.Get("channel")
+	if !s.checkChannel(w, ch) || !checkBlocks(w, f.Get("text"), blocks) {
+		return
+	}
+	thread := f.Get("thread_ts")
+	if thread != "" {
+		found := false
+		for _, m := range s.messages {
+			found = found || (m.Channel == ch && m.TS == thread)
+		}
+		if !found {
+			slackErr(w, "thread_not_found")
+			return
+		}
+	}
+	m := Message{Channel: ch, TS: s.nextTS(), ThreadTS: thread, Text: f.Get("text"), Blocks: blocks, At: time.Now()}
+	s.messages = append(s.messages, m)
+	s.notify()
+	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "bot_id": BotID}})
+}
+
+func (s *Server) postEphemeral(w http.ResponseWriter, f url.Values) {
+	blocks, err := parseBlocks(f.Get("blocks"))
+	if err != nil {
+		slackErr(w, "invalid_blocks_format")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := f.Get("channel")
+	if !s.checkChannel(w, ch) || !checkBlocks(w, f.Get("text"), blocks) {
+		return
+	}
+	if f.Get("user") == "" {
+		slackErr(w, "user_not_found")
+		return
+	}
+	e := Ephemeral{Channel: ch, User: f.Get("user"), ThreadTS: f.Get("thread_ts"), Text: f.Get("text"), Blocks: blocks}
+	s.ephemerals = append(s.ephemerals, e)
+	s.notify()
+	writeJSON(w, map[string]any{"ok": true, "message_ts": s.nextTS()})
+}
+
+func (s *Server) response(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text            string           `json:"text"`
+		ResponseType    string           `json:"response_type"`
+		ReplaceOriginal bool             `json:"replace_original"`
+		Blocks          []map[string]any `json:"blocks"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "bad json", http.StatusBadRequest)
+		return
+	}
+	if len(body.Blocks) > 50 {
+		slackErr(w, "invalid_blocks")
+		return
+	}
+	for _, b := range body.Blocks {
+		if !validBlock(b) {
+			slackErr(w, "invalid_blocks")
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := r.PathValue("id")
+	n := 0
+	for _, x := range s.responses {
+		if x.ID == id {
+			n++
+		}
+	}
+	if n >= 5 { // Slack accepts five messages per response_url
+		slackErr(w, "used_url")
+		return
+	}
+	s.responses = append(s.responses, Response{ID: id, ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal, Text: body.Text, Blocks: body.Blocks})
+	s.notify()
+	writeJSON(w, map[string]any{"ok": true})
+}
