@@ -701,3 +701,61 @@ func TestRegistrationIsTheCommandTable(t *testing.T) {
 		t.Errorf("registered:\n%s\nthe table:\n%s", strings.Join(gotNames, "\n"), strings.Join(wantNames, "\n"))
 	}
 }
+
+// TestThreadReplyWhileTheThreadIsBeingPosted: a member replies in the day's thread before
+// the bot has finished posting into it. The delivery recorded the thread as soon as it
+// was made, so the reply counts — once — and gets its ✅ while the rest is still held.
+func TestThreadReplyWhileTheThreadIsBeingPosted(t *testing.T) {
+	t.Parallel()
+	w := start(t, store.SQLite)
+	w.setup(t)
+	ctx := context.Background()
+	threads, releaseThread := w.fake.Hold("POST /channels/{channel}/messages/{message}/threads")
+	defer releaseThread()
+	id := w.fake.Command(discordtest.ChannelID, organizer, "cohort", discordtest.Sub("post", discordtest.Str("kind", "today")))
+	if r := w.fake.Reply(t, id); !strings.Contains(r.Text(), "Posting today's card") {
+		t.Fatalf("post reply: %q", r.Text())
+	}
+	delivered := make(chan struct{})
+	go func() { w.sched.RunOnce(ctx); close(delivered) }()
+	select {
+	case <-threads:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the bot never started the day's thread")
+	}
+	// The card is out and its thread is being made: hold what goes into the thread next.
+	inThread, releaseMessages := w.fake.Hold("POST /channels/{channel}/messages")
+	defer releaseMessages()
+	releaseThread()
+	var first discordtest.Request
+	select {
+	case first = <-inThread:
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing was posted into the thread")
+	}
+	card := w.card(t)
+	if !strings.Contains(first.Path, "/channels/"+card.ID+"/messages") {
+		t.Fatalf("the held message goes to %s, not the day's thread %s", first.Path, card.ID)
+	}
+	reply := w.fake.Say(card.ID, alice, "first!")
+	discordtest.WaitFor(t, "the ✅ on the early reply", 5*time.Second, func() bool { return len(w.fake.Reactions()) == 1 })
+	if x := w.fake.Reactions()[0]; x.MessageID != reply || x.ChannelID != card.ID {
+		t.Errorf("reaction %+v", x)
+	}
+	select {
+	case <-delivered:
+		t.Fatal("the delivery finished before the reply: the test proves nothing")
+	default:
+	}
+	releaseMessages()
+	<-delivered
+	w.fake.Say(card.ID, alice, "and again, after")
+	discordtest.WaitFor(t, "the second ✅", 5*time.Second, func() bool { return len(w.fake.Reactions()) == 2 })
+	cis, err := w.store.CheckIns(ctx, 1)
+	if err != nil || len(cis) != 1 || cis[0].Day != 1 || cis[0].Source != study.SourceReply {
+		t.Errorf("check-ins %+v, %v", cis, err)
+	}
+	if n := len(w.fake.Messages(card.ID)); n < 3 {
+		t.Errorf("the thread holds %d messages after the delivery", n)
+	}
+}

@@ -670,28 +670,45 @@ func TestHTTPModeVerifiesEveryRequest(t *testing.T) {
 
 // A member can reply in the card's thread before the rest of the thread is posted (and so
 // before the delivery is recorded): the reply still counts for the card's day.
+// TestEarlyThreadReplyCounts: a member replies in the day's thread before the bot has
+// finished posting into it. The delivery recorded the card's ts as soon as Slack answered,
+// so the reply counts — once — and gets its ✅ while the rest is still held.
 func TestEarlyThreadReplyCounts(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, store.SQLite, true, func(c *Config) { c.PostInterval = 400 * time.Millisecond })
+	e := newEnv(t, store.SQLite, true, nil)
 	e.setup("C1")
 	done := make(chan struct{})
+	calls, release := e.fake.Hold("chat.postMessage")
+	defer func() { release() }()
 	go func() { e.sched.RunOnce(context.Background()); close(done) }()
+	// Let the posts through one by one until the card's root has gone; then hold the
+	// first message into its thread.
+	for card := false; !card; {
+		var c slackfake.Call
+		select {
+		case c = <-calls:
+		case <-time.After(wait):
+			t.Fatal("the card was never posted")
+		}
+		card = strings.Contains(c.Args.Get("blocks"), `"done:1"`)
+		previous := release
+		calls, release = e.fake.Hold("chat.postMessage")
+		previous()
+	}
+	var threadCall slackfake.Call
+	select {
+	case threadCall = <-calls:
+	case <-time.After(wait):
+		t.Fatal("nothing was posted into the thread")
+	}
 	var root slackfake.Message
-	if !e.fake.WaitFor(wait, func() bool {
-		for _, m := range e.fake.Messages("C1") {
-			if bs := slackfake.Buttons(m.Blocks); len(bs) > 0 && bs[0].ActionID == "done:1" {
-				root = m
-			}
+	for _, m := range e.fake.Messages("C1") {
+		if bs := slackfake.Buttons(m.Blocks); len(bs) > 0 && bs[0].ActionID == "done:1" {
+			root = m
 		}
-		// A person replies once the card's thread is recorded, while the rest of the
-		// thread is still being posted.
-		if root.TS == "" {
-			return false
-		}
-		day, err := e.st.DayOfThread(context.Background(), e.channel("C1"), root.TS)
-		return err == nil && day == 1
-	}) {
-		t.Fatal("no card")
+	}
+	if root.TS == "" || threadCall.Args.Get("thread_ts") != root.TS {
+		t.Fatalf("held %v, the card is %q", threadCall.Args, root.TS)
 	}
 	if _, _, err := e.fake.MessageEvent(slackfake.Reply{EventID: "EvEarly", Channel: "C1", User: carol.ID, Text: "first!", ThreadTS: root.TS}, 0); err != nil {
 		t.Fatal(err)
@@ -701,9 +718,10 @@ func TestEarlyThreadReplyCounts(t *testing.T) {
 	}
 	select {
 	case <-done:
-		t.Error("the delivery finished before the reply: the test proves nothing")
+		t.Fatal("the delivery finished before the reply: the test proves nothing")
 	default:
 	}
+	release()
 	<-done
 	if cs := e.checkIns("C1"); len(cs) != 1 || cs[0].Day != 1 || cs[0].Source != study.SourceReply || cs[0].Note != "first!" {
 		t.Errorf("check-ins: %+v", cs)
