@@ -24,6 +24,9 @@ type Core interface {
 	Plan(dc study.DueCohort, now time.Time) (study.Plan, error)
 	Compose(ctx context.Context, p study.Post) (out study.Outgoing, skip string, err error)
 	Changes() <-chan struct{}
+	// Upkeep runs the core's own timed work due at now (closing study days, planning
+	// members' reminders) and says when it next has any (zero: nothing known).
+	Upkeep(ctx context.Context, now time.Time) (next time.Time, err error)
 }
 
 // Outbox is the scheduler's storage: planning due cohorts into posts, and claiming,
@@ -182,6 +185,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) {
 	s.cfg.Observer.TickDone(time.Since(start), err)
 	if err != nil {
 		s.log.Error("scheduler tick", "err", err)
+	}
+	if _, err := s.core.Upkeep(ctx, s.now()); err != nil {
+		s.log.Error("scheduler upkeep", "err", err)
 	}
 	if _, err := s.Deliver(ctx); err != nil {
 		s.log.Error("scheduler delivery", "err", err)

@@ -33,10 +33,13 @@ const (
 	PostSkipped PostStatus = "skipped"
 )
 
-// Outgoing is one delivery to one channel.
+// Outgoing is one delivery to one channel, or to one member directly.
 type Outgoing struct {
 	Channel ChannelRef
-	Kind    PostKind
+	// To, when set, sends the messages to this member as a direct message instead of to
+	// Channel (which still names the platform and workspace): personal reminders.
+	To   UserRef
+	Kind PostKind
 	// Messages in order. When the first has a ThreadName, the poster opens a thread on it
 	// (where the platform has threads) and posts the rest into that thread.
 	Messages []Message
@@ -127,6 +130,9 @@ type DueCohort struct {
 type NewPost struct {
 	CohortID  int64
 	ChannelID int64
+	// MemberID, when set, makes the post a direct message to that member (through the
+	// platform of ChannelID): it waits for no channel post, and none waits for it.
+	MemberID  int64
 	Kind      PostKind
 	Period    string
 	Day       int
@@ -149,6 +155,8 @@ type Post struct {
 	CohortID  int64
 	ChannelID int64
 	Channel   ChannelRef
+	MemberID  int64   // a direct message to this member, when set
+	To        UserRef // the member, for a direct message
 	Kind      PostKind
 	Period    string
 	Day       int
