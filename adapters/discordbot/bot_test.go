@@ -86,7 +86,7 @@ func TestCommandRegistrationPayload(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(names, " "); got != "today done progress leaderboard help cohort" {
+	if got := strings.Join(names, " "); got != "today done progress leaderboard me away help cohort" {
 		t.Errorf("commands %q", got)
 	}
 	ids := w.fake.Identifies()

@@ -62,7 +62,7 @@ func TestManifests(t *testing.T) {
 				t.Errorf("%s: %s url %q", file, c.Command, c.URL)
 			}
 		}
-		if want := []string{"/today", "/done", "/progress", "/leaderboard", "/cohort"}; !slices.Equal(cmds, want) {
+		if want := []string{"/today", "/done", "/progress", "/leaderboard", "/mystudy", "/studybreak", "/cohort"}; !slices.Equal(cmds, want) {
 			t.Errorf("%s: commands %v, want %v", file, cmds, want)
 		}
 		// Exactly the command table's commands, as Slack names them.

@@ -530,7 +530,7 @@ func TestPosterPostsIntoAnExistingThread(t *testing.T) {
 		t.Fatal(err)
 	}
 	rem := study.Outgoing{Channel: e.channel("C1"), Thread: ref.ThreadID, Kind: study.KindReminder,
-		Messages: []study.Message{study.ReminderMessage(3, "Topic", []string{"ana", "ben"})}}
+		Messages: []study.Message{study.ReminderMessage(3, "Topic", []string{"ana", "ben"}, 0)}}
 	r2, err := e.ad.Poster().Post(ctx, rem, noRecord)
 	if err != nil {
 		t.Fatal(err)

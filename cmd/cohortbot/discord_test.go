@@ -50,11 +50,14 @@ func runDiscord(t *testing.T, extra map[string]string) (*discordtest.Server, *lo
 	return fake, logs
 }
 
-func setupCohort(t *testing.T, fake *discordtest.Server, channelID string) {
+// setupCohort sets a cohort up in channelID to start today (testEpoch's date) at postAt:
+// 23:30 keeps day 1's card for the test to post with /cohort post; 09:00 has it out at
+// once.
+func setupCohort(t *testing.T, fake *discordtest.Server, channelID, postAt string) {
 	t.Helper()
 	tz, today := "UTC", testToday
 	id := fake.Command(channelID, discordOrganizer, "cohort", discordtest.Sub("setup",
-		discordtest.Str("start", today), discordtest.Str("time", "23:30"), discordtest.Str("tz", tz),
+		discordtest.Str("start", today), discordtest.Str("time", postAt), discordtest.Str("tz", tz),
 		discordtest.Str("name", "Night owls")))
 	if r := fake.Reply(t, id); r.Ephemeral || !strings.Contains(r.Text(), "“Night owls” is set up") {
 		t.Fatalf("setup: ephemeral=%v %q", r.Ephemeral, r.Text())
@@ -85,7 +88,7 @@ func TestDiscordRunCommandsAndInteractions(t *testing.T) {
 			t.Errorf("/%s default_member_permissions %v", c.Name, c.Perm)
 		}
 	}
-	if strings.Join(names, ",") != "today,done,progress,leaderboard,help,cohort" {
+	if strings.Join(names, ",") != "today,done,progress,leaderboard,me,away,help,cohort" {
 		t.Errorf("registered %v", names)
 	}
 
@@ -96,7 +99,7 @@ func TestDiscordRunCommandsAndInteractions(t *testing.T) {
 	if r := fake.Reply(t, id); !r.Ephemeral || r.Text() != "⚠️ Only organizers can use /cohort setup." {
 		t.Errorf("member's setup: %q", r.Text())
 	}
-	setupCohort(t, fake, discordtest.ChannelID)
+	setupCohort(t, fake, discordtest.ChannelID, "09:00") // day 1 has begun
 
 	// /today and /done: ephemeral.
 	r := fake.Reply(t, fake.Command(discordtest.ChannelID, discordAlice, "today"))
@@ -128,7 +131,7 @@ func TestDiscordRunCommandsAndInteractions(t *testing.T) {
 func TestDiscordRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 	t.Parallel()
 	fake, _ := runDiscord(t, map[string]string{"DISCORD_SHARD_ID": "0", "DISCORD_SHARD_COUNT": "1"})
-	setupCohort(t, fake, discordtest.ChannelID)
+	setupCohort(t, fake, discordtest.ChannelID, "23:30")
 
 	// The first message create is rate limited: the bot waits Retry-After and sends again.
 	route := "POST /channels/{channel}/messages"
@@ -203,7 +206,7 @@ func TestDiscordRunDeletedChannelIsAFailedDelivery(t *testing.T) {
 	t.Parallel()
 	fake, logs := runDiscord(t, nil)
 	gone := fake.AddChannel("old-study")
-	setupCohort(t, fake, gone)
+	setupCohort(t, fake, gone, "23:30")
 	// The channel is deleted; the fake still lets an organizer's commands through to show
 	// what the bot makes of the post it then cannot deliver.
 	fake.DeleteChannel(gone)

@@ -155,13 +155,17 @@ func TestConsoleScriptAtEveryHour(t *testing.T) {
 		postAt    string
 		postedNow bool // day 1's card goes out right after setup (its time has passed today)
 		dayCards  int  // day cards posted by the end of the script
-		want      []string
+		// before: the script runs before day 1's card, which starts the day: /done is
+		// refused with when the card comes.
+		before string
+		want   []string
 	}{
-		{name: "00:30 UTC", at: utc(0, 30), start: "2027-03-10", tz: "UTC", postAt: "09:00", dayCards: 1, want: []string{
+		{name: "00:30 UTC", at: utc(0, 30), start: "2027-03-10", tz: "UTC", postAt: "09:00", dayCards: 1, before: "today at 09:00 UTC", want: []string{
 			"Today (2027-03-10): Day 1/93", "Next post: Day 1 at Wed 10 Mar 2027 09:00 UTC (2027-03-10 09:00 UTC)",
+			"“Node.js Backend cohort” starts today at 09:00 UTC: Day 1 — Backend basics",
 			"📣 posted (day · Wed 10 Mar 09:00 UTC)", "🕰 It is now Thu 11 Mar 2027 00:30 UTC.",
 			"Next post: Day 2 at Thu 11 Mar 2027 09:00 UTC"}},
-		{name: "08:59 UTC", at: utc(8, 59), start: "2027-03-10", tz: "UTC", postAt: "09:00", dayCards: 1, want: []string{
+		{name: "08:59 UTC", at: utc(8, 59), start: "2027-03-10", tz: "UTC", postAt: "09:00", dayCards: 1, before: "today at 09:00 UTC", want: []string{
 			"Next post: Day 1 at Wed 10 Mar 2027 09:00 UTC", "📣 posted (day · Wed 10 Mar 09:00 UTC)",
 			"🕰 It is now Thu 11 Mar 2027 08:59 UTC.", "Next post: Day 2 at Thu 11 Mar 2027 09:00 UTC"}},
 		{name: "12:00 UTC", at: utc(12, 0), start: "2027-03-10", tz: "UTC", postAt: "09:00", postedNow: true, dayCards: 2, want: []string{
@@ -172,13 +176,13 @@ func TestConsoleScriptAtEveryHour(t *testing.T) {
 			"📣 posted (day · Thu 11 Mar 09:00 UTC)", "🕰 It is now Thu 11 Mar 2027 23:59 UTC.", "Next post: Day 3 at Fri 12 Mar 2027 09:00 UTC"}},
 		// Berlin springs forward at 02:00 on 28 March 2027: 02:30 does not exist that day, so
 		// the card goes out at 03:00 CEST, once; the next day's at 02:30 CEST again.
-		{name: "spring forward, Berlin", at: time.Date(2027, 3, 28, 0, 45, 0, 0, time.UTC), start: "2027-03-28", tz: "Europe/Berlin", postAt: "02:30", dayCards: 2, want: []string{
+		{name: "spring forward, Berlin", at: time.Date(2027, 3, 28, 0, 45, 0, 0, time.UTC), start: "2027-03-28", tz: "Europe/Berlin", postAt: "02:30", dayCards: 2, before: "today at 03:00 CEST", want: []string{
 			"Today (2027-03-28): Day 1/93", "Next post: Day 1 at Sun 28 Mar 2027 03:00 CEST (2027-03-28 01:00 UTC)",
 			"📣 posted (day · Sun 28 Mar 01:00 UTC)", "📣 posted (day · Mon 29 Mar 00:30 UTC)",
 			"Next post: Day 3 at Tue 30 Mar 2027 02:30 CEST (2027-03-30 00:30 UTC)"}},
 		// New York falls back at 02:00 on 7 November 2027: 01:30 happens twice, and the card
 		// goes out at the first, 01:30 EDT, once.
-		{name: "fall back, New York", at: time.Date(2027, 11, 7, 4, 0, 0, 0, time.UTC), start: "2027-11-07", tz: "America/New_York", postAt: "01:30", dayCards: 1, want: []string{
+		{name: "fall back, New York", at: time.Date(2027, 11, 7, 4, 0, 0, 0, time.UTC), start: "2027-11-07", tz: "America/New_York", postAt: "01:30", dayCards: 1, before: "today at 01:30 EDT", want: []string{
 			"Today (2027-11-07): Day 1/93", "Next post: Day 1 at Sun 7 Nov 2027 01:30 EDT (2027-11-07 05:30 UTC)",
 			"📣 posted (day · Sun 7 Nov 05:30 UTC)", "🕰 It is now Mon 8 Nov 2027 04:00 UTC.",
 			"Next post: Day 2 at Mon 8 Nov 2027 01:30 EST (2027-11-08 06:30 UTC)"}},
@@ -195,6 +199,13 @@ func TestConsoleScriptAtEveryHour(t *testing.T) {
 				"✅ Day 1 — Backend basics, client–server, first API checked in. Completed 1/93 · streak 1 day (best 1).",
 				"completed 1 of 93 days (today is day 1) · streak 1 day (best 1) · rank 1 of 1.",
 			}, c.want...)
+			if c.before != "" {
+				want = append([]string{
+					"is set up: 93 days of Node.js Backend",
+					"⚠️ “Node.js Backend cohort” has not started yet: Day 1's card comes " + c.before,
+					"You have no check-ins in “Node.js Backend cohort” yet. Today is day 0 of 93",
+				}, c.want...)
+			}
 			for _, w := range want {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q", w)

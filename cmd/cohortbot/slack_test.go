@@ -83,9 +83,10 @@ func runSlack(t *testing.T, socket bool) *slackBot {
 	return b
 }
 
-func slackSetupText(t *testing.T) string {
-	tz, today := "UTC", testToday
-	return fmt.Sprintf(`setup start:%s time:23:30 tz:%s name:"Night owls"`, today, tz)
+// slackSetupText sets a cohort up to start today (testEpoch's date) at postAt: 23:30 keeps
+// day 1's card for the test to post with /cohort post; 09:00 has it out at once.
+func slackSetupText(postAt string) string {
+	return fmt.Sprintf(`setup start:%s time:%s tz:UTC name:"Night owls"`, testToday, postAt)
 }
 
 // command runs a slash command over Socket Mode, checks it was acknowledged within 3 s,
@@ -125,7 +126,7 @@ func slackContains(t *testing.T, got string, wants ...string) {
 func TestSlackRunSocketModeCommands(t *testing.T) {
 	t.Parallel()
 	b := runSlack(t, true)
-	setup := slackSetupText(t)
+	setup := slackSetupText("09:00") // day 1 has begun: its card is out
 
 	rs := b.command(t, slackBob, "C1", "/cohort", setup, 1)
 	if rs[0].ResponseType != "ephemeral" {
@@ -173,7 +174,7 @@ func TestSlackRunSocketModeCommands(t *testing.T) {
 func TestSlackRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 	t.Parallel()
 	b := runSlack(t, true)
-	b.command(t, slackAdmin, "C1", "/cohort", slackSetupText(t), 1)
+	b.command(t, slackAdmin, "C1", "/cohort", slackSetupText("23:30"), 1)
 	slackContains(t, slackText(b.command(t, slackAdmin, "C1", "/cohort", "post today", 1)), "Posting today's card now")
 
 	// The card: blocks, the Done button, its thread with Show answers buttons.
@@ -265,7 +266,7 @@ func TestSlackRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 func TestSlackRunFailedAndRateLimitedDeliveries(t *testing.T) {
 	t.Parallel()
 	b := runSlack(t, true)
-	setup := slackSetupText(t)
+	setup := slackSetupText("23:30")
 
 	// A channel Slack does not know: the post fails for good, with the reason in the status.
 	b.fake.FailChannel("CGONE", "channel_not_found")
@@ -325,7 +326,7 @@ func TestSlackRunHTTPMode(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	setup := slackSetupText(t)
+	setup := slackSetupText("23:30")
 	command := func(channel string) ([]byte, string) {
 		p, rid := b.fake.CommandPayload(slackfake.Command{Channel: channel, User: slackAdmin.ID, UserName: slackAdmin.Name, Command: "/cohort", Text: setup})
 		return slackfake.Form(p), rid

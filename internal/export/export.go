@@ -52,19 +52,24 @@ type Cohort struct {
 
 // Member is one member's standing.
 type Member struct {
-	ID        int64     `json:"id"`
-	Platform  string    `json:"platform"`
-	Workspace string    `json:"workspace"`
-	UserID    string    `json:"user_id"`
-	Name      string    `json:"name"`
-	JoinedAt  time.Time `json:"joined_at"`
-	Rank      int       `json:"rank"`
-	Completed int       `json:"completed"`
-	Streak    int       `json:"streak"`
-	Best      int       `json:"best_streak"`
-	// Days maps each posted day to "on time", "late" or "" (not done).
+	ID         int64     `json:"id"`
+	Platform   string    `json:"platform"`
+	Workspace  string    `json:"workspace"`
+	UserID     string    `json:"user_id"`
+	Name       string    `json:"name"`
+	JoinedAt   time.Time `json:"joined_at"`
+	Rank       int       `json:"rank"`
+	Completed  int       `json:"completed"`
+	Streak     int       `json:"streak"`
+	Best       int       `json:"best_streak"`
+	Freezes    int       `json:"freezes"`
+	FrozenDays []int     `json:"frozen_days,omitempty"`
+	// Days maps each posted day to "on time", "late", "away", "frozen" or "" (not done).
 	Days []string `json:"days"`
 }
+
+// dayMarks are a member's day marks as exports name them.
+var dayMarks = map[byte]string{study.MarkOnTime: "on time", study.MarkLate: "late", study.MarkAway: "away", study.MarkFrozen: "frozen"}
 
 // Day is one posted study day and its check-ins.
 type Day struct {
@@ -110,34 +115,33 @@ func Build(ctx context.Context, svc *study.Service, src Source, id int64) (*Repo
 	if err != nil {
 		return nil, fmt.Errorf("channels of cohort %d: %w", id, err)
 	}
-	standings, err := svc.Standings(ctx, v)
-	if err != nil {
-		return nil, err
-	}
 	now := svc.Now()
 	today := v.Calendar.Today(now)
 	cur := v.DayAt(now)
 	r := &Report{GeneratedAt: now.UTC(), Cohort: cohortOf(v, chans, today, cur)}
 
-	byMember := map[int64][]study.CheckIn{}
-	for _, ci := range all {
-		byMember[ci.MemberID] = append(byMember[ci.MemberID], ci)
+	// Every member's kept record, ranked as the leaderboard ranks them.
+	var ranked []study.Standing
+	for _, m := range members {
+		if m.Progress.Completed > 0 {
+			ranked = append(ranked, study.Standing{MemberID: m.ID, Name: m.User.Name, Completed: m.Progress.Completed,
+				Streak: m.Progress.Streak, ReachedAt: m.Progress.ReachedAt})
+		}
+	}
+	study.RankStandings(ranked)
+	rank := map[int64]int{}
+	for _, s := range ranked {
+		rank[s.MemberID] = s.Rank
 	}
 	names := map[int64]string{}
-	rank := map[int64]study.Standing{}
-	for _, s := range standings {
-		rank[s.MemberID] = s
-	}
 	for _, m := range members {
 		names[m.ID] = m.User.Name
-		p := study.ComputeProgress(byMember[m.ID], cur)
+		p := m.Progress
 		row := Member{ID: m.ID, Platform: m.User.Platform, Workspace: m.User.Workspace, UserID: m.User.ID, Name: m.User.Name,
-			JoinedAt: m.JoinedAt.UTC(), Rank: rank[m.ID].Rank, Completed: p.Completed, Streak: p.Streak, Best: p.Best,
-			Days: make([]string, cur)}
-		for _, ci := range byMember[m.ID] {
-			if ci.Day >= 1 && ci.Day <= cur && row.Days[ci.Day-1] != "on time" {
-				row.Days[ci.Day-1] = map[bool]string{true: "on time", false: "late"}[ci.OnTime]
-			}
+			JoinedAt: m.JoinedAt.UTC(), Rank: rank[m.ID], Completed: p.Completed, Streak: p.Streak, Best: p.Best,
+			Freezes: p.Freezes, FrozenDays: p.FrozenDays, Days: make([]string, cur)}
+		for d := 1; d <= cur; d++ {
+			row.Days[d-1] = dayMarks[p.Mark(d)]
 		}
 		r.Members = append(r.Members, row)
 	}

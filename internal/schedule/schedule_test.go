@@ -586,13 +586,14 @@ func TestLinkedChannelsShareOneCohort(t *testing.T) {
 	})
 }
 
-// TestDoneInAThreadChecksInThatDay: /done typed inside day 1's thread on day 2 catches up
-// day 1 (late), as a reply there would.
+// TestDoneInAThreadChecksInThatDay: /done typed inside day 1's thread on day 2, after
+// day 1's grace (day 2's card at 09:00 plus 4 hours), catches up day 1 (late), as a reply
+// there would.
 func TestDoneInAThreadChecksInThatDay(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, store.SQLite, at(t, "2027-01-04T08:00:00Z"))
 	e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
-	e.runUntil(at(t, "2027-01-05T10:00:00Z"))
+	e.runUntil(at(t, "2027-01-05T13:30:00Z"))
 	var thread string
 	for _, m := range e.plat.sent() {
 		if m.out.Kind == study.KindDay && strings.Contains(m.out.Messages[0].Title, "Day 1/93") {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -31,6 +30,9 @@ func (s *Store) CreateCohort(ctx context.Context, c *study.Cohort, ch study.Chan
 }
 
 func (s *Store) CohortByChannel(ctx context.Context, ch study.ChannelRef) (*study.Cohort, error) {
+	if c, ok := s.cohorts.get(ch); ok {
+		return c, nil
+	}
 	var bind channelRow
 	err := s.db.WithContext(ctx).
 		Where("platform = ? AND workspace_id = ? AND channel_id = ?", ch.Platform, ch.Workspace, ch.Channel).
@@ -38,7 +40,11 @@ func (s *Store) CohortByChannel(ctx context.Context, ch study.ChannelRef) (*stud
 	if err != nil {
 		return nil, wrap(err, "cohort for %s channel %s", ch.Platform, ch.Channel)
 	}
-	return s.Cohort(ctx, bind.CohortID)
+	c, err := s.Cohort(ctx, bind.CohortID)
+	if err == nil {
+		s.cohorts.put(ch, *c)
+	}
+	return c, err
 }
 
 func (s *Store) Cohort(ctx context.Context, id int64) (*study.Cohort, error) {
@@ -80,13 +86,16 @@ func (s *Store) Cohorts(ctx context.Context) ([]study.Cohort, error) {
 }
 
 func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
+	defer s.cohorts.forget(c.ID)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := toCohortRow(c)
 		// next_due_at = NULL asks the scheduler to recompute this cohort on its next tick,
-		// so a changed time, zone, cadence or pause takes effect without a restart.
-		row.NextDueAt = nil
+		// so a changed time, zone, cadence or pause takes effect without a restart;
+		// close_due_at = NULL does the same for when its next study day closes.
+		row.NextDueAt, row.CloseDueAt = nil, nil
 		res := tx.Model(&cohortRow{ID: c.ID}).
-			Select("name", "track", "start_date", "timezone", "post_time", "cadence", "leaderboard_cron", "recap_cron", "reminder_time", "link_code", "next_due_at", "updated_at").
+			Select("name", "track", "start_date", "timezone", "post_time", "cadence", "leaderboard_cron", "recap_cron", "reminder_time", "link_code", "next_due_at", "updated_at",
+				"grace_minutes", "max_freezes", "close_due_at", "early_day", "early_at").
 			Updates(&row)
 		if res.Error != nil {
 			return wrap(res.Error, "update cohort %d", c.ID)
@@ -104,57 +113,6 @@ func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
 		}
 		return nil
 	})
-}
-
-func (s *Store) EnsureMember(ctx context.Context, cohortID int64, u study.UserRef, now time.Time) (*study.Member, error) {
-	db := s.db.WithContext(ctx)
-	row := memberRow{CohortID: cohortID, Platform: u.Platform, WorkspaceID: u.Workspace, UserID: u.ID, DisplayName: u.Name, JoinedAt: now.UTC()}
-	// The unique key settles a race between two first check-ins of the same member.
-	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return nil, wrap(err, "add member %s to cohort %d", u.ID, cohortID)
-	}
-	var got memberRow
-	err := db.Where("cohort_id = ? AND platform = ? AND workspace_id = ? AND user_id = ?", cohortID, u.Platform, u.Workspace, u.ID).Take(&got).Error
-	if err != nil {
-		return nil, wrap(err, "find member %s in cohort %d", u.ID, cohortID)
-	}
-	if u.Name != "" && got.DisplayName != u.Name {
-		if err := db.Model(&got).Update("display_name", u.Name).Error; err != nil {
-			return nil, wrap(err, "rename member %d", got.ID)
-		}
-		got.DisplayName = u.Name
-	}
-	m := toMember(got)
-	return &m, nil
-}
-
-func (s *Store) Members(ctx context.Context, cohortID int64) ([]study.Member, error) {
-	var rows []memberRow
-	if err := s.db.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("id").Find(&rows).Error; err != nil {
-		return nil, wrap(err, "members of cohort %d", cohortID)
-	}
-	out := make([]study.Member, len(rows))
-	for i, r := range rows {
-		out[i] = toMember(r)
-	}
-	return out, nil
-}
-
-func (s *Store) AddCheckIn(ctx context.Context, ci *study.CheckIn) error {
-	row := checkInRow{CohortID: ci.CohortID, MemberID: ci.MemberID, Day: ci.Day, Source: string(ci.Source), Note: ci.Note, At: ci.At.UTC(), OnTime: ci.OnTime}
-	return wrap(s.db.WithContext(ctx).Create(&row).Error, "check in member %d for day %d", ci.MemberID, ci.Day)
-}
-
-func (s *Store) CheckIns(ctx context.Context, cohortID int64) ([]study.CheckIn, error) {
-	var rows []checkInRow
-	if err := s.db.WithContext(ctx).Where("cohort_id = ?", cohortID).Order("at, id").Find(&rows).Error; err != nil {
-		return nil, wrap(err, "check-ins of cohort %d", cohortID)
-	}
-	out := make([]study.CheckIn, len(rows))
-	for i, r := range rows {
-		out[i] = toCheckIn(r)
-	}
-	return out, nil
 }
 
 // channelID finds the binding row of a chat channel.
@@ -234,6 +192,7 @@ func (s *Store) bind(db *gorm.DB, cohortID int64, ch study.ChannelRef) error {
 }
 
 func (s *Store) BindChannel(ctx context.Context, cohortID int64, ch study.ChannelRef) error {
+	defer s.cohorts.forget(cohortID)
 	return s.bind(s.db.WithContext(ctx), cohortID, ch)
 }
 

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"cohortbot/internal/study"
@@ -25,6 +27,15 @@ type cohortRow struct {
 	ScheduledThrough *time.Time
 	NextDueAt        *time.Time
 	LinkCode         string
+
+	GraceMinutes    int
+	MaxFreezes      int
+	ClosedThrough   int
+	CloseDueAt      *time.Time
+	BoardPeriod     string
+	PrevBoardPeriod string
+	EarlyDay        int
+	EarlyAt         *time.Time
 }
 
 func (cohortRow) TableName() string { return "cohorts" }
@@ -90,6 +101,26 @@ type memberRow struct {
 	UserID      string
 	DisplayName string
 	JoinedAt    time.Time
+
+	Completed     int
+	Streak        int
+	Best          int
+	ClosedStreak  int
+	ClosedThrough int
+	OnTimeRun     int
+	Freezes       int
+	FrozenDays    string
+	ReachedAt     *time.Time
+	Days          string
+
+	Timezone      string
+	RemindAt      string
+	NextRemindAt  *time.Time
+	AwayFrom      *time.Time
+	AwayUntil     *time.Time
+	AwayLastDay   string
+	BoardRank     *int
+	PrevBoardRank *int
 }
 
 func (memberRow) TableName() string { return "members" }
@@ -112,6 +143,7 @@ func toCohortRow(c *study.Cohort) cohortRow {
 		ID: c.ID, Name: c.Name, Track: c.Track, StartDate: c.Start.String(), Timezone: c.TZ,
 		PostTime: c.PostAt.String(), Cadence: string(c.Cadence), CreatedAt: c.CreatedAt.UTC(),
 		LeaderboardCron: c.LeaderboardCron, RecapCron: c.RecapCron, ReminderTime: reminderColumn(c.Reminder), LinkCode: c.LinkCode,
+		GraceMinutes: int(c.Grace / time.Minute), MaxFreezes: c.MaxFreezes, EarlyDay: c.EarlyDay, EarlyAt: tsPtr(c.EarlyAt),
 	}
 }
 
@@ -137,7 +169,12 @@ func toExceptionRows(c *study.Cohort) []exceptionRow {
 // failure here means the row was edited by hand: report it rather than guess.
 func fromRows(r cohortRow, ex []exceptionRow) (*study.Cohort, error) {
 	c := &study.Cohort{ID: r.ID, Name: r.Name, Track: r.Track, TZ: r.Timezone, Cadence: study.Cadence(r.Cadence), CreatedAt: r.CreatedAt,
-		LeaderboardCron: r.LeaderboardCron, RecapCron: r.RecapCron, LinkCode: r.LinkCode}
+		LeaderboardCron: r.LeaderboardCron, RecapCron: r.RecapCron, LinkCode: r.LinkCode,
+		Grace: time.Duration(r.GraceMinutes) * time.Minute, MaxFreezes: r.MaxFreezes, ClosedThrough: r.ClosedThrough,
+		BoardPeriod: r.BoardPeriod, PrevBoardPeriod: r.PrevBoardPeriod, EarlyDay: r.EarlyDay}
+	if r.EarlyAt != nil {
+		c.EarlyAt = *r.EarlyAt
+	}
 	var err error
 	if r.ReminderTime != "" {
 		t, err := study.ParseTimeOfDay(r.ReminderTime)
@@ -173,9 +210,61 @@ func fromRows(r cohortRow, ex []exceptionRow) (*study.Cohort, error) {
 }
 
 func toMember(r memberRow) study.Member {
-	return study.Member{
-		ID: r.ID, CohortID: r.CohortID, JoinedAt: r.JoinedAt,
+	m := study.Member{
+		ID: r.ID, CohortID: r.CohortID, JoinedAt: r.JoinedAt, TZ: r.Timezone,
 		User: study.UserRef{Platform: r.Platform, Workspace: r.WorkspaceID, ID: r.UserID, Name: r.DisplayName},
+		Progress: study.Progress{
+			Completed: r.Completed, Streak: r.Streak, Best: r.Best, Freezes: r.Freezes, FrozenDays: dayList(r.FrozenDays),
+			Days: r.Days, ClosedStreak: r.ClosedStreak, ClosedThrough: r.ClosedThrough, OnTimeRun: r.OnTimeRun,
+		},
+	}
+	if r.ReachedAt != nil {
+		m.Progress.ReachedAt = *r.ReachedAt
+	}
+	if t, err := study.ParseTimeOfDay(r.RemindAt); err == nil && r.RemindAt != "" {
+		m.RemindAt = &t
+	}
+	if r.NextRemindAt != nil {
+		m.NextRemind = *r.NextRemindAt
+	}
+	if r.AwayFrom != nil && r.AwayUntil != nil {
+		m.Away = study.Away{From: *r.AwayFrom, Until: *r.AwayUntil}
+		m.Away.LastDay, _ = study.ParseDate(r.AwayLastDay)
+	}
+	if r.BoardRank != nil {
+		m.BoardRank = *r.BoardRank
+	}
+	if r.PrevBoardRank != nil {
+		m.PrevBoardRank = *r.PrevBoardRank
+	}
+	return m
+}
+
+// dayList reads "3,17" (the days a freeze covered).
+func dayList(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func dayListText(days []int) string {
+	parts := make([]string, len(days))
+	for i, d := range days {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, ",")
+}
+
+// progressColumns are a member's kept progress as row columns.
+func progressColumns(p study.Progress) map[string]any {
+	return map[string]any{
+		"completed": p.Completed, "streak": p.Streak, "best": p.Best, "closed_streak": p.ClosedStreak,
+		"closed_through": p.ClosedThrough, "on_time_run": p.OnTimeRun, "freezes": p.Freezes,
+		"frozen_days": dayListText(p.FrozenDays), "reached_at": tsPtr(p.ReachedAt), "days": p.Days,
 	}
 }
 

@@ -52,6 +52,7 @@ type Store struct {
 	now     func() time.Time
 	log     *slog.Logger
 	lock    *os.File // SQLite: held while open, so that one process uses the file
+	cohorts cohortCache
 }
 
 // InUseError refuses a second process on one SQLite file: SQLite mode runs one bot

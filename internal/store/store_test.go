@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -119,14 +123,15 @@ func TestMembersAndCheckIns(t *testing.T) {
 		if m1.ID != m2.ID || m2.User.Name != "Ada L." {
 			t.Errorf("EnsureMember twice: %+v then %+v", m1, m2)
 		}
-		ci := &study.CheckIn{CohortID: c.ID, MemberID: m1.ID, Day: 1, Source: study.SourceButton, At: t0, OnTime: true}
-		if err := s.AddCheckIn(ctx, ci); err != nil {
-			t.Fatal(err)
+		w := study.CheckInWrite{CohortID: c.ID, User: u, Day: 1, Source: study.SourceButton, At: t0, OnTime: true, Length: 93}
+		m, added, err := s.CheckIn(ctx, w)
+		if err != nil || !added || m.ID != m1.ID || m.Progress.Completed != 1 || m.Progress.Streak != 1 || m.Progress.Mark(1) != study.MarkOnTime {
+			t.Fatalf("check-in: %+v added=%v err=%v", m.Progress, added, err)
 		}
-		dup := *ci
+		dup := w
 		dup.Source, dup.At = study.SourceReply, t0.Add(time.Minute)
-		if err := s.AddCheckIn(ctx, &dup); study.ErrorCode(err) != study.ECONFLICT {
-			t.Errorf("second check-in for a day: code %q (%v), want conflict", study.ErrorCode(err), err)
+		if m, added, err := s.CheckIn(ctx, dup); err != nil || added || m.Progress.Completed != 1 {
+			t.Errorf("second check-in for a day: added=%v completed=%d err=%v, want nothing new", added, m.Progress.Completed, err)
 		}
 		got, err := s.CheckIns(ctx, c.ID)
 		if err != nil {
@@ -161,6 +166,107 @@ func TestMigrateDownAndUp(t *testing.T) {
 		}
 		if err := s.CreateCohort(ctx, newCohort(t), ch); err != nil {
 			t.Fatalf("schema after down+up: %v", err)
+		}
+	})
+}
+
+// TestKeptProgressMatchesTheRules replays every streak history through the store — its
+// check-ins and its day closes, on each database — and checks the kept record against
+// the core's rules (study.ApplyCheckIn, study.ApplyClose) and the scenario's outcome.
+func TestKeptProgressMatchesTheRules(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s := storetest.MustOpen(t, d, fixedNow)
+		for i, sc := range studytest.StreakScenarios() {
+			c := newCohort(t)
+			chn := study.ChannelRef{Platform: "discord", Workspace: "g1", Channel: fmt.Sprintf("streaks-%d", i)}
+			if err := s.CreateCohort(ctx, c, chn); err != nil {
+				t.Fatal(err)
+			}
+			u := study.UserRef{Platform: "discord", Workspace: "g1", ID: "u1", Name: "Ada"}
+			m, err := s.EnsureMember(ctx, c.ID, u, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := len(sc.Days)
+			var model study.Progress
+			at := t0
+			for k := 0; k < n; k++ {
+				day := k + 1
+				at = at.Add(24 * time.Hour)
+				posted := at.Add(-time.Hour)
+				if sc.Days[k] == 'T' {
+					if _, _, err := s.CheckIn(ctx, study.CheckInWrite{CohortID: c.ID, User: u, Day: day, Source: study.SourceCommand, At: at, OnTime: true, Length: n}); err != nil {
+						t.Fatal(err)
+					}
+					model = study.ApplyCheckIn(model, day, true, at, n)
+				}
+				if sc.Open && day == n {
+					break
+				}
+				away := sc.Days[k] == 'A'
+				if away {
+					m.Away = study.Away{From: posted.Add(-time.Minute), Until: posted.Add(time.Minute), LastDay: study.DateOf(posted, time.UTC)}
+				} else {
+					m.Away = study.Away{}
+				}
+				if err := s.SaveMemberSettings(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+				if ok, err := s.CloseDay(ctx, study.CloseDay{CohortID: c.ID, Day: day, PostedAt: posted, MaxFreezes: sc.MaxFreezes, Length: n}); err != nil || !ok {
+					t.Fatalf("close day %d: %v %v", day, ok, err)
+				}
+				model = study.ApplyClose(model, day, away, sc.MaxFreezes, n)
+				if sc.Days[k] == 'L' {
+					late := at.Add(25 * time.Hour)
+					if _, _, err := s.CheckIn(ctx, study.CheckInWrite{CohortID: c.ID, User: u, Day: day, Source: study.SourceCommand, At: late, OnTime: false, Length: n}); err != nil {
+						t.Fatal(err)
+					}
+					model = study.ApplyCheckIn(model, day, false, late, n)
+				}
+			}
+			got, err := s.MemberByUser(ctx, c.ID, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := got.Progress
+			if p.Completed != sc.Completed || p.Streak != sc.Streak || p.Best != sc.Best || p.Freezes != sc.Freezes || !slices.Equal(p.FrozenDays, sc.Frozen) {
+				t.Errorf("%s: stored completed/streak/best/freezes = %d/%d/%d/%d covered %v, want %d/%d/%d/%d covered %v",
+					sc.Name, p.Completed, p.Streak, p.Best, p.Freezes, p.FrozenDays, sc.Completed, sc.Streak, sc.Best, sc.Freezes, sc.Frozen)
+			}
+			if strings.TrimRight(p.Days, ".") != strings.TrimRight(model.Days, ".") || p.ClosedStreak != model.ClosedStreak || p.OnTimeRun != model.OnTimeRun || p.ClosedThrough != model.ClosedThrough {
+				t.Errorf("%s: stored %+v, the rules give %+v", sc.Name, p, model)
+			}
+			// The standings count the member where their record stands.
+			if rank, of, err := s.Rank(ctx, c.ID, p); err != nil || (p.Completed > 0 && (rank != 1 || of != 1)) {
+				t.Errorf("%s: rank %d of %d, %v", sc.Name, rank, of, err)
+			}
+		}
+	})
+}
+
+// TestCheckInIsOneTransaction: when any statement of a check-in fails (here the day
+// breaks a constraint), nothing of it stays — not even the new member, whom the same
+// round trip added first.
+func TestCheckInIsOneTransaction(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s := storetest.MustOpen(t, d, fixedNow)
+		c := newCohort(t)
+		if err := s.CreateCohort(ctx, c, ch); err != nil {
+			t.Fatal(err)
+		}
+		u := study.UserRef{Platform: "discord", Workspace: "g1", ID: "newcomer", Name: "Nia"}
+		if _, _, err := s.CheckIn(ctx, study.CheckInWrite{CohortID: c.ID, User: u, Day: 0, Source: study.SourceCommand, At: t0, OnTime: true, Length: 93}); err == nil {
+			t.Fatal("a check-in for day 0 succeeded")
+		}
+		if _, err := s.MemberByUser(ctx, c.ID, u); study.ErrorCode(err) != study.ENOTFOUND {
+			t.Errorf("the failed check-in left its member behind: %v", err)
+		}
+		if _, of, err := s.Rank(ctx, c.ID, study.Progress{}); err != nil || of != 0 {
+			t.Errorf("standings after the failed check-in: %d members, %v", of, err)
 		}
 	})
 }

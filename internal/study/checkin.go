@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -94,35 +95,49 @@ func (s *Service) checkIn(ctx context.Context, req CheckInRequest) (Reply, error
 	day := req.Day
 	switch {
 	case day == 0 && cur == 0:
-		return Reply{}, Errorf(EINVALID, "“%s” has not started yet: there is nothing to check in", v.Name)
+		return Reply{}, s.notStarted(ctx, v, req.User, now)
 	case day == 0:
 		day = cur
 	case day < 1 || day > length:
 		return Reply{}, Errorf(EINVALID, "day must be between 1 and %d, not %d", length, day)
 	case day > cur:
+		if cur == 0 {
+			return Reply{}, s.notStarted(ctx, v, req.User, now)
+		}
 		return Reply{}, Errorf(EINVALID, "Day %d has not been posted yet: today is day %d", day, cur)
 	}
-	m, err := s.store.EnsureMember(ctx, v.ID, req.User, now)
+	onTime := v.OnTime(day, now)
+	m, added, err := s.store.CheckIn(ctx, CheckInWrite{CohortID: v.ID, User: req.User, Day: day, Source: req.Source,
+		Note: req.Note, At: now, OnTime: onTime, Length: length})
 	if err != nil {
-		return Reply{}, fmt.Errorf("check in: cohort %d: %w", v.ID, err)
+		return Reply{}, fmt.Errorf("check in: cohort %d day %d: %w", v.ID, day, err)
 	}
-	ci := &CheckIn{CohortID: v.ID, MemberID: m.ID, Day: day, Source: req.Source, Note: req.Note, At: now, OnTime: day == cur}
-	if err := s.store.AddCheckIn(ctx, ci); ErrorCode(err) == ECONFLICT {
+	if !added {
 		return Reply{}, Errorf(ECONFLICT, "You already checked in for day %d.", day)
-	} else if err != nil {
-		return Reply{}, fmt.Errorf("check in: cohort %d member %d day %d: %w", v.ID, m.ID, day, err)
 	}
 	s.obs.CheckedIn(req.Channel.Platform, req.Source)
-	r, err := s.roster(ctx, v)
-	if err != nil {
-		return Reply{}, fmt.Errorf("check in: %w", err)
-	}
-	p := r.progressOf(m.ID, cur)
+	p := m.Progress
 	card, _, _ := v.Track.Card(day)
 	late := ""
-	if !ci.OnTime {
+	if !onTime {
 		late = " (late: it counts for completion, not for the streak)"
 	}
-	return textReply(true, "✅ Day %d — %s checked in%s. Completed %d/%d · streak %s (best %d).",
-		day, card.Topic, late, p.Completed, length, plural(p.Streak, "day"), p.Best), nil
+	text := fmt.Sprintf("✅ Day %d — %s checked in%s. Completed %d/%d · streak %s (best %d).",
+		day, card.Topic, late, p.Completed, length, plural(p.Streak, "day"), p.Best)
+	// The day before may still be open (its grace): say so while it counts.
+	if prev := day - 1; prev >= 1 && day == cur && !p.Done(prev) && v.OnTime(prev, now) {
+		end, _ := v.WindowEnd(prev)
+		text += fmt.Sprintf("\nDay %d is still open until %s: /done %d counts it on time.", prev, s.clockFor(v, &m).format(end), prev)
+	}
+	return textReply(true, "%s", text), nil
+}
+
+// notStarted is the refusal of a check-in before day 1's card is out, saying when it
+// comes on the member's clock.
+func (s *Service) notStarted(ctx context.Context, v CohortView, u UserRef, now time.Time) error {
+	if at, ok := v.PostedAt(1); ok && at.After(now) {
+		m, _ := s.member(ctx, v, u) // only the zone: a failed read falls back to the cohort's
+		return Errorf(EINVALID, "“%s” has not started yet: Day 1's card comes %s", v.Name, s.clockFor(v, m).when(at, now))
+	}
+	return Errorf(EINVALID, "“%s” has not started yet: there is nothing to check in", v.Name)
 }

@@ -41,7 +41,25 @@ type Cohort struct {
 	Reminder *TimeOfDay
 	// LinkCode lets an organizer bind another channel (on any platform) to this cohort.
 	LinkCode string
+
+	// Grace is how long a study day stays on time after the next day's card is posted.
+	Grace time.Duration
+	// MaxFreezes is how many streak freezes a member may hold (0: freezes are off).
+	MaxFreezes int
+	// ClosedThrough is the last study day whose window has closed and been applied to
+	// every member's streak.
+	ClosedThrough int
+	// BoardPeriod and PrevBoardPeriod are the periods of the last two leaderboards, whose
+	// ranks the members keep (a board's movement).
+	BoardPeriod, PrevBoardPeriod string
+	// EarlyDay's card went out at EarlyAt, before its time (/cohort post today): the day
+	// starts then.
+	EarlyDay int
+	EarlyAt  time.Time
 }
+
+// DefaultMaxFreezes is how many streak freezes a member may hold in a new cohort.
+const DefaultMaxFreezes = 2
 
 // Default schedules of a new cohort.
 const (
@@ -49,12 +67,40 @@ const (
 	DefaultRecapCron       = "0 18 * * SUN"
 )
 
-// Member is a person in a cohort.
+// Member is a person in a cohort: their record and their own settings.
 type Member struct {
 	ID       int64
 	CohortID int64
 	User     UserRef
 	JoinedAt time.Time
+	Progress Progress
+
+	// TZ is the member's own time zone ("" is the cohort's): replies show their dates and
+	// times in it, and their reminder follows it.
+	TZ string
+	// RemindAt is the member-local time of their personal reminder; nil is off.
+	// NextRemind is the instant it is next due.
+	RemindAt   *TimeOfDay
+	NextRemind time.Time
+	// Away, when Until is set, is the time the member is away: study days whose cards
+	// come in [From, Until) neither break nor extend their streak. LastDay is the last
+	// date away as they gave it.
+	Away Away
+
+	// BoardRank and PrevBoardRank are the member's ranks at the last two leaderboards
+	// posted (0: not ranked then).
+	BoardRank, PrevBoardRank int
+}
+
+// Away is a stretch of time a member is away.
+type Away struct {
+	From, Until time.Time
+	LastDay     Date
+}
+
+// At reports whether t falls in the time away.
+func (a Away) At(t time.Time) bool {
+	return !a.Until.IsZero() && !t.Before(a.From) && t.Before(a.Until)
 }
 
 // CohortView is a cohort with its track and calendar resolved.
@@ -62,12 +108,6 @@ type CohortView struct {
 	*Cohort
 	Track    *Track
 	Calendar Calendar
-}
-
-// DayAt is the study day a member is on at instant t: the one place that answers "which
-// day is it", for check-ins, progress, standings and every post.
-func (v CohortView) DayAt(t time.Time) int {
-	return v.Calendar.CurrentDay(v.Calendar.Today(t))
 }
 
 // View resolves a stored cohort's track and calendar.

@@ -20,6 +20,7 @@ const (
 	OptRole                // a platform role (Discord)
 	OptMentions            // people, as @mentions
 	OptSchedule            // a cron schedule or off
+	OptDuration            // hours and minutes, like 2h or 90m
 )
 
 // Choice is one allowed value of an OptChoice option.
@@ -88,6 +89,14 @@ var commandTable = []Command{
 		}, run: (*Service).done},
 	{Name: "progress", Summary: "Your days, streak and rank", run: (*Service).progress},
 	{Name: "leaderboard", Summary: "The top 10 and your place", run: (*Service).leaderboard},
+	// Slack keeps /me and /away for its own commands: there they are /mystudy and /studybreak.
+	{Name: "me", Summary: "Your settings: your time zone and a daily reminder", Slack: "mystudy", Options: []Option{
+		{Name: "tz", Summary: "Your time zone (IANA), e.g. Asia/Tokyo: your dates and times", Type: OptZone, MaxLength: 64},
+		{Name: "remind", Summary: "A reminder at HH:MM your time on days you have not checked in, or off", Type: OptTime},
+	}, run: withCohort((*Service).me)},
+	{Name: "away", Summary: "Away for a while: your streak waits (up to 21 days)", Usage: "until:YYYY-MM-DD | off", Slack: "studybreak", Options: []Option{
+		{Name: "until", Summary: "Your last day away, YYYY-MM-DD, or off when you are back", Type: OptDate, Required: true},
+	}, run: withCohort((*Service).away)},
 	{Name: "help", Summary: "What cohortbot can do", Slack: "-", run: (*Service).help},
 	{Name: "cohort", Summary: "Run this channel's study cohort (organizers)", Organizer: true, Subs: []Command{
 		{Name: "setup", Summary: "Start a cohort in this channel", Public: true, Options: []Option{
@@ -107,7 +116,7 @@ var commandTable = []Command{
 			{Name: "date", Summary: "The day to skip, YYYY-MM-DD", Type: OptDate, Required: true},
 		}, run: withCohort((*Service).skip)},
 		{Name: "set", Summary: "Change a setting", Public: true,
-			Usage: `time:HH:MM | tz:Area/City | cadence:daily|weekdays | name:"…" | start:YYYY-MM-DD | leaderboard:"0 17 * * FRI"|off | recap:"0 18 * * SUN"|off | reminder:20:00|off`,
+			Usage: `time:HH:MM | tz:Area/City | cadence:daily|weekdays | name:"…" | start:YYYY-MM-DD | leaderboard:"0 17 * * FRI"|off | recap:"0 18 * * SUN"|off | reminder:20:00|off | grace:4h | freezes:off|1|2|3`,
 			More: [][2]string{
 				{"organizers:@ana,@ben", "who else may use /cohort here (admins always can); organizers:off clears the list"},
 				{"organizer-role:@role", "on Discord, a role whose members may use /cohort too"},
@@ -120,6 +129,10 @@ var commandTable = []Command{
 				{Name: "leaderboard", Summary: `Leaderboard schedule, cron like "0 17 * * FRI", or off`, Type: OptSchedule},
 				{Name: "recap", Summary: `Weekly recap schedule, cron like "0 18 * * SUN", or off`, Type: OptSchedule},
 				{Name: "reminder", Summary: "Daily reminder time HH:MM, or off", Type: OptTime},
+				{Name: "grace", Summary: "How long a day stays on time after the next card, 0h–12h (default 4h)", Type: OptDuration},
+				{Name: "freezes", Summary: "Streak freezes a member may hold: off, 1, 2 or 3 (default 2)", Type: OptChoice, Choices: []Choice{
+					{Label: "off", Value: "off"}, {Label: "1", Value: "1"}, {Label: "2", Value: "2"}, {Label: "3", Value: "3"},
+				}},
 				{Name: settingOrganizers, Summary: "Members who may also run /cohort, as @mentions, or off", Type: OptMentions},
 				{Name: settingOrganizerRole, Summary: "A role whose members may also run /cohort", Type: OptRole, Platform: "discord"},
 			}, run: withCohort((*Service).set)},
@@ -277,6 +290,8 @@ func (o Option) format() string {
 		return "@ana,@ben"
 	case OptSchedule:
 		return `"cron"|off`
+	case OptDuration:
+		return "2h"
 	}
 	if o.Name == "name" {
 		return `"…"`

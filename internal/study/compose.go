@@ -39,37 +39,38 @@ func (s *Service) Compose(ctx context.Context, p Post) (out Outgoing, skip strin
 			out.Messages = []Message{PhaseOutcomeMessage(t, n)}
 		}
 		return out, "", nil
+	case KindNudge:
+		return s.composeNudge(ctx, v, p, out)
 	case KindFinish, KindLeaderboard, KindRecap, KindReminder:
 	default:
 		return out, "", fmt.Errorf("post %d: unknown kind %q", p.ID, p.Kind)
 	}
-	r, err := s.roster(ctx, v)
-	if err != nil {
-		return out, "", fmt.Errorf("compose post %d: %w", p.ID, err)
-	}
 	now := s.now()
 	switch p.Kind {
 	case KindFinish:
-		out.Messages = []Message{FinishMessage(v, r.StandingsAt(now))}
-	case KindLeaderboard:
-		// Movement is measured against this channel's previous board.
-		var prev []Standing
-		at, ok, err := s.store.PreviousSent(ctx, p.ChannelID, KindLeaderboard, p.ID)
+		top, err := s.store.Top(ctx, v.ID, LeaderboardTop)
 		if err != nil {
 			return out, "", fmt.Errorf("compose post %d: %w", p.ID, err)
 		}
-		if ok {
-			prev = r.StandingsAt(at)
-			if prev == nil {
-				prev = []Standing{}
-			}
+		out.Messages = []Message{FinishMessage(v, standings(top))}
+	case KindLeaderboard:
+		m, err := s.boardMessage(ctx, v, p.Period)
+		if err != nil {
+			return out, "", fmt.Errorf("compose post %d: %w", p.ID, err)
 		}
-		out.Messages = []Message{LeaderboardMessage(v, r.StandingsAt(now), prev, LeaderboardTop, "")}
+		out.Messages = []Message{m}
 	case KindRecap:
-		out.Messages = []Message{RecapMessage(v, s.recapData(v, r))}
+		data, err := s.recapData(ctx, v)
+		if err != nil {
+			return out, "", fmt.Errorf("compose post %d: %w", p.ID, err)
+		}
+		out.Messages = []Message{RecapMessage(v, data)}
 	case KindReminder:
-		names := r.laggards(p.Day)
-		if len(names) == 0 {
+		names, total, err := s.store.Laggards(ctx, v.ID, p.Day, now, reminderNames)
+		if err != nil {
+			return out, "", fmt.Errorf("compose post %d: %w", p.ID, err)
+		}
+		if total == 0 {
 			return out, "nobody to remind", nil
 		}
 		thread, err := s.store.ThreadOfDay(ctx, p.ChannelID, p.Day)
@@ -78,57 +79,87 @@ func (s *Service) Compose(ctx context.Context, p Post) (out Outgoing, skip strin
 		}
 		out.Thread = thread
 		card, _, _ := t.Card(p.Day)
-		out.Messages = []Message{ReminderMessage(p.Day, card.Topic, names)}
+		out.Messages = []Message{ReminderMessage(p.Day, card.Topic, names, total-len(names))}
 	}
 	return out, "", nil
 }
 
-// laggards are the members a reminder names: those who have checked in before, but not
-// for day n.
-func (r *Roster) laggards(n int) []string {
-	var names []string
-	for _, m := range r.Members {
-		if r.active(m.ID) && !r.did(m.ID, n) {
-			names = append(names, m.User.Name)
+// reminderNames is how many members a channel reminder names; the rest are counted.
+const reminderNames = 30
+
+// boardMessage is the posted leaderboard of period: the top, with each member's movement
+// since the previous board. The first board of a period keeps every member's rank for the
+// next one (and a second channel of the same cohort, posting the same period, finds it
+// kept).
+func (s *Service) boardMessage(ctx context.Context, v CohortView, period string) (Message, error) {
+	c, err := s.store.Cohort(ctx, v.ID)
+	if err != nil {
+		return Message{}, err
+	}
+	previous := c.PrevBoardPeriod
+	if c.BoardPeriod != period {
+		if err := s.store.SnapshotBoard(ctx, v.ID, period); err != nil {
+			return Message{}, err
+		}
+		previous = c.BoardPeriod
+	}
+	top, err := s.store.Top(ctx, v.ID, LeaderboardTop)
+	if err != nil {
+		return Message{}, err
+	}
+	var prev []Standing
+	if previous != "" {
+		prev = []Standing{}
+		for _, m := range top {
+			if m.PrevBoardRank > 0 {
+				prev = append(prev, Standing{MemberID: m.ID, Rank: m.PrevBoardRank})
+			}
 		}
 	}
-	return names
+	return LeaderboardMessage(v, standings(top), prev, LeaderboardTop, ""), nil
 }
 
 // recapData gathers the last seven local days ending today.
-func (s *Service) recapData(v CohortView, r *Roster) RecapData {
+func (s *Service) recapData(ctx context.Context, v CohortView) (RecapData, error) {
 	cal := v.Calendar
 	now := s.now()
 	today := cal.Today(now)
-	data := RecapData{Members: len(r.Members)}
+	_, members, err := s.store.Rank(ctx, v.ID, Progress{})
+	if err != nil {
+		return RecapData{}, err
+	}
+	data := RecapData{Members: members}
 	var weekDays []int
+	var dates []Date
 	for d := today.AddDays(-6); !d.After(today); d = d.AddDays(1) {
 		if !cal.IsStudyDate(d) {
 			continue
 		}
 		n := cal.CurrentDay(d)
-		if n < 1 || (len(weekDays) > 0 && weekDays[len(weekDays)-1] == n) {
+		if n < 1 || n > v.DayAt(now) || (len(weekDays) > 0 && weekDays[len(weekDays)-1] == n) {
 			continue
 		}
+		weekDays, dates = append(weekDays, n), append(dates, d)
+	}
+	tallies, err := s.store.DayTallies(ctx, v.ID, weekDays)
+	if err != nil {
+		return RecapData{}, err
+	}
+	for i, n := range weekDays {
 		c, _, _ := v.Track.Card(n)
-		weekDays = append(weekDays, n)
-		data.Days = append(data.Days, DayTally{Day: n, Date: d, Topic: c.Topic, Done: len(r.byDay[n])})
+		data.Days = append(data.Days, DayTally{Day: n, Date: dates[i], Topic: c.Topic, Done: tallies[n]})
 	}
 	if len(weekDays) > 0 {
-		for _, m := range r.Members {
-			every := true
-			for _, n := range weekDays {
-				every = every && r.did(m.ID, n)
-			}
-			if every {
-				data.EveryDay = append(data.EveryDay, m.User.Name)
-			}
+		if data.EveryDay, data.EveryDayTotal, err = s.store.EveryDay(ctx, v.ID, weekDays, reminderNames); err != nil {
+			return RecapData{}, err
 		}
 	}
-	for _, st := range r.StandingsAt(now) {
-		if st.Streak > 0 && len(data.StreakLead) < 3 {
-			data.StreakLead = append(data.StreakLead, st)
-		}
+	leaders, err := s.store.StreakLeaders(ctx, v.ID, 3)
+	if err != nil {
+		return RecapData{}, err
+	}
+	for _, m := range leaders {
+		data.StreakLead = append(data.StreakLead, standingOf(m))
 	}
 	cur := v.DayAt(now)
 	for d := today.AddDays(1); d.Sub(today) <= 7; d = d.AddDays(1) {
@@ -148,5 +179,34 @@ func (s *Service) recapData(v CohortView, r *Roster) RecapData {
 	}
 	data.Finished = cal.At(today).State == Finished || (cur >= v.Track.Len() && len(data.NextTopics) == 0)
 	data.EndDate, data.EndKnown = cal.EndDate()
-	return data
+	return data, nil
+}
+
+// composeNudge is a member's personal reminder, unless they checked in, went away or
+// turned reminders off since it was planned.
+func (s *Service) composeNudge(ctx context.Context, v CohortView, p Post, out Outgoing) (Outgoing, string, error) {
+	m, err := s.store.Member(ctx, p.MemberID)
+	if err != nil {
+		return out, "", fmt.Errorf("compose post %d: %w", p.ID, err)
+	}
+	now := s.now()
+	switch {
+	case m.RemindAt == nil:
+		return out, "reminders turned off", nil
+	case m.Progress.Done(p.Day):
+		return out, "checked in already", nil
+	case m.Away.At(now):
+		return out, "away", nil
+	}
+	card, _, _ := v.Track.Card(p.Day)
+	until := "until the next card"
+	if end, ok := v.WindowEnd(p.Day); ok {
+		until = "until " + s.clockFor(v, m).when(end, now)
+	}
+	out.To = m.User
+	out.Messages = []Message{{
+		Sections: []Section{{Text: fmt.Sprintf("⏰ Day %d — %s in “%s” is open %s: /done there, or reply in the day's thread, to keep your streak.", p.Day, card.Topic, v.Name, until)}},
+		Actions:  []Action{StopRemindersAction(m.ID)},
+	}}
+	return out, "", nil
 }

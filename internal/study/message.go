@@ -46,8 +46,9 @@ type Action struct {
 
 // Action kinds.
 const (
-	actionDone   = "done"
-	actionReveal = "reveal"
+	actionDone      = "done"
+	actionReveal    = "reveal"
+	actionRemindOff = "remind-off"
 )
 
 // DoneAction is the check-in button of day n.
@@ -75,6 +76,8 @@ func parseAction(id string) (kind string, day int, key string, ok bool) {
 	switch {
 	case parts[0] == actionDone && len(parts) == 2:
 		return actionDone, n, "", true
+	case parts[0] == actionRemindOff && len(parts) == 2:
+		return actionRemindOff, n, "", true
 	case parts[0] == actionReveal && len(parts) == 3 && parts[2] != "":
 		return actionReveal, n, parts[2], true
 	case parts[0] == "answers" && len(parts) <= 3:

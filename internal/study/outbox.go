@@ -17,10 +17,11 @@ const (
 	KindRecap       PostKind = "recap"
 	KindReminder    PostKind = "reminder"
 	KindFinish      PostKind = "finish" // course completion with final standings
+	KindNudge       PostKind = "nudge"  // a member's personal reminder, as a direct message
 )
 
 // PostKinds lists every kind, in the order a day's posts go out.
-var PostKinds = []PostKind{KindPhaseStart, KindDay, KindPhaseEnd, KindReminder, KindLeaderboard, KindRecap, KindFinish}
+var PostKinds = []PostKind{KindPhaseStart, KindDay, KindPhaseEnd, KindReminder, KindLeaderboard, KindRecap, KindFinish, KindNudge}
 
 // PostStatus is where an outbox row is in its life.
 type PostStatus string

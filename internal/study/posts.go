@@ -59,15 +59,17 @@ type DayTally struct {
 
 // RecapData is what a weekly recap reports.
 type RecapData struct {
-	Days       []DayTally
-	Members    int
-	EveryDay   []string // members who did every day of the week
-	StreakLead []Standing
-	NextTopics []string
-	NextPhase  string
-	EndDate    Date
-	EndKnown   bool
-	Finished   bool
+	Days     []DayTally
+	Members  int
+	EveryDay []string // members who did every day of the week (the first of them)
+	// EveryDayTotal counts them all.
+	EveryDayTotal int
+	StreakLead    []Standing
+	NextTopics    []string
+	NextPhase     string
+	EndDate       Date
+	EndKnown      bool
+	Finished      bool
 }
 
 // RecapMessage renders the weekly recap.
@@ -83,7 +85,11 @@ func RecapMessage(v CohortView, r RecapData) Message {
 		m.Sections = append(m.Sections, Section{Heading: "This week", Text: strings.Join(lines, "\n")})
 	}
 	if len(r.EveryDay) > 0 {
-		m.Sections = append(m.Sections, Section{Heading: "🌟 Every day this week", Text: strings.Join(r.EveryDay, ", ")})
+		text := strings.Join(r.EveryDay, ", ")
+		if more := r.EveryDayTotal - len(r.EveryDay); more > 0 {
+			text += fmt.Sprintf(" and %d more", more)
+		}
+		m.Sections = append(m.Sections, Section{Heading: "🌟 Every day this week", Text: text})
 	}
 	if len(r.StreakLead) > 0 {
 		var lines []string
@@ -104,9 +110,14 @@ func RecapMessage(v CohortView, r RecapData) Message {
 	return m
 }
 
-// ReminderMessage nudges members who have checked in before but not today.
-func ReminderMessage(day int, topic string, names []string) Message {
-	return Message{Sections: []Section{{Text: fmt.Sprintf("⏰ Still time for Day %d — %s: %s. Reply here or /done to check in.", day, topic, strings.Join(names, ", "))}}}
+// ReminderMessage nudges members who have checked in before but not today: names, and
+// more that are counted.
+func ReminderMessage(day int, topic string, names []string, more int) Message {
+	who := strings.Join(names, ", ")
+	if more > 0 {
+		who += fmt.Sprintf(" and %d more", more)
+	}
+	return Message{Sections: []Section{{Text: fmt.Sprintf("⏰ Still time for Day %d — %s: %s. Reply here or /done to check in.", day, topic, who)}}}
 }
 
 // FinishMessage closes the course with the final standings.

@@ -2,6 +2,7 @@ package study
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -22,65 +23,142 @@ type CheckIn struct {
 	Source   Source
 	Note     string
 	At       time.Time
-	// OnTime is true when the day was the member's current day at check-in time; late
-	// catch-ups count for completion, not for the streak.
+	// OnTime is true when the check-in came inside the day's window; late catch-ups count
+	// for completion, not for the streak.
 	OnTime bool
 }
 
-// Progress is one member's standing, derived from their check-ins.
+// Day marks: one character per study day in a member's record.
+const (
+	MarkNotDone = '.'
+	MarkOnTime  = 'T' // checked in inside the day's window
+	MarkLate    = 'L' // caught up after it
+	MarkAway    = 'A' // not done, and the member was away: neither breaks nor extends
+	MarkFrozen  = 'F' // not done, and a streak freeze covered it
+)
+
+// FreezeEvery is how many consecutive on-time days earn a streak freeze.
+const FreezeEvery = 7
+
+// lookahead is how many open days after the last closed one count towards a streak
+// before they close: the current day and, in its grace, the one before, with one to spare
+// for a close that runs late.
+const lookahead = 3
+
+// Progress is a member's record, kept as they check in and as study days close, so that
+// reading it costs the same on day 93 as on day 1.
 type Progress struct {
 	Completed int
-	Streak    int
-	Best      int
-	ReachedAt time.Time // when the member reached Completed: ranks ties by who got there first
-	Done      map[int]bool
+	// Streak counts consecutive study days done on time, up to the latest: closed days
+	// (where a freeze may cover a miss and time away neither breaks nor extends) followed
+	// by the open days done so far.
+	Streak int
+	Best   int
+	// Freezes held; FrozenDays are the days they covered.
+	Freezes    int
+	FrozenDays []int
+	// ReachedAt is when the member reached Completed: ties rank by who got there first.
+	ReachedAt time.Time
+	// Days holds a mark per study day (MarkOnTime…); days past its end are not done.
+	Days string
+
+	// The state the streak is kept with: the streak through ClosedThrough, and the
+	// consecutive on-time closed days that earn freezes.
+	ClosedStreak  int
+	ClosedThrough int
+	OnTimeRun     int
 }
 
-// ComputeProgress folds one member's check-ins. current is the cohort's current day; the
-// streak counts consecutive on-time days ending at current or, if today is not done yet,
-// at current-1. Day numbers are consecutive study days, so pauses, skips and weekends
-// neither break nor extend a streak.
-func ComputeProgress(checkIns []CheckIn, current int) Progress {
-	p := Progress{Done: make(map[int]bool, len(checkIns))}
-	onTime := make(map[int]bool, len(checkIns))
-	for _, c := range checkIns {
-		if p.Done[c.Day] {
-			continue
-		}
-		p.Done[c.Day] = true
-		p.Completed++
-		if c.At.After(p.ReachedAt) {
-			p.ReachedAt = c.At
-		}
-		if c.OnTime {
-			onTime[c.Day] = true
+// Mark is day n's mark.
+func (p Progress) Mark(n int) byte {
+	if n < 1 || n > len(p.Days) {
+		return MarkNotDone
+	}
+	return p.Days[n-1]
+}
+
+// Done reports whether day n is checked in, on time or late.
+func (p Progress) Done(n int) bool { m := p.Mark(n); return m == MarkOnTime || m == MarkLate }
+
+// Missing are the days up to cur not done, leaving out the days the member was away.
+func (p Progress) Missing(cur int) []int {
+	var out []int
+	for n := 1; n <= cur; n++ {
+		if m := p.Mark(n); m != MarkOnTime && m != MarkLate && m != MarkAway {
+			out = append(out, n)
 		}
 	}
-	end := current
-	if !onTime[end] {
-		end--
+	return out
+}
+
+// setMark returns days with day n's mark set, padded to length with not-done marks.
+func setMark(days string, n int, mark byte, length int) string {
+	b := []byte(days + strings.Repeat(string(MarkNotDone), max(0, length-len(days))))
+	if n >= 1 && n <= len(b) {
+		b[n-1] = mark
 	}
-	for d := end; d >= 1 && onTime[d]; d-- {
-		p.Streak++
-	}
+	return string(b)
+}
+
+// openRun is how many days after the last closed one are done on time, in a row.
+func (p Progress) openRun() int {
 	run := 0
-	for d := 1; d <= maxKey(onTime); d++ {
-		if onTime[d] {
-			run++
-			p.Best = max(p.Best, run)
-		} else {
-			run = 0
-		}
+	for n := p.ClosedThrough + 1; n <= p.ClosedThrough+lookahead && p.Mark(n) == MarkOnTime; n++ {
+		run++
 	}
+	return run
+}
+
+// The rules below are the definition of a streak. The SQLite store applies them as they
+// are; the PostgreSQL store applies the same arithmetic in SQL, in the check-in's one
+// round trip (and a test runs the same histories through both and through these).
+
+// ApplyCheckIn is p after a new check-in for day n (on time or not), at instant at, in a
+// track of length days.
+func ApplyCheckIn(p Progress, n int, onTime bool, at time.Time, length int) Progress {
+	mark := byte(MarkLate)
+	if onTime {
+		mark = MarkOnTime
+	}
+	p.Completed++
+	p.ReachedAt = at
+	p.Days = setMark(p.Days, n, mark, length)
+	p.Streak = p.ClosedStreak + p.openRun()
+	p.Best = max(p.Best, p.Streak)
 	return p
 }
 
-func maxKey(m map[int]bool) int {
-	n := 0
-	for k := range m {
-		n = max(n, k)
+// ApplyClose is p after day n's window closed: done on time, the streak grows (and every
+// FreezeEvery on-time days earn a freeze, up to maxFreezes); away, nothing changes; missed,
+// a held freeze covers it or the streak starts over.
+func ApplyClose(p Progress, n int, away bool, maxFreezes, length int) Progress {
+	switch mark := p.Mark(n); {
+	case mark == MarkOnTime:
+		p.ClosedStreak++
+		p.OnTimeRun++
+		if p.OnTimeRun%FreezeEvery == 0 && p.Freezes < maxFreezes {
+			p.Freezes++
+		}
+	case away:
+		if mark == MarkNotDone {
+			p.Days = setMark(p.Days, n, MarkAway, length)
+		}
+	case p.Freezes > 0 && maxFreezes > 0:
+		p.Freezes--
+		p.OnTimeRun = 0
+		p.FrozenDays = append(append([]int(nil), p.FrozenDays...), n)
+		if mark == MarkNotDone {
+			p.Days = setMark(p.Days, n, MarkFrozen, length)
+		}
+	default:
+		p.ClosedStreak = 0
+		p.OnTimeRun = 0
 	}
-	return n
+	p.Freezes = min(p.Freezes, maxFreezes)
+	p.ClosedThrough = n
+	p.Streak = p.ClosedStreak + p.openRun()
+	p.Best = max(p.Best, p.Streak)
+	return p
 }
 
 // Standing is one row of a leaderboard.
@@ -120,3 +198,7 @@ func RankStandings(s []Standing) {
 		}
 	}
 }
+
+// Lookahead is how many open days after the last closed one count towards a streak: the
+// stores that keep progress in SQL count as many.
+func Lookahead() int { return lookahead }

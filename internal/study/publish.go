@@ -34,6 +34,14 @@ func (s *Service) postNow(ctx context.Context, cl *call) (Reply, error) {
 			return Reply{}, Errorf(EINVALID, "there is no card today (today is not a study day)")
 		}
 		slots = daySlots(v, pos.Day, now)
+		if at, ok := cal.PostInstant(pos.Day); ok && now.Before(at) && v.EarlyDay != pos.Day {
+			// Out before its time: the day starts now, so members can check in at once.
+			next := *v.Cohort
+			next.EarlyDay, next.EarlyAt = pos.Day, now
+			if _, err := s.save(ctx, v, next); err != nil {
+				return Reply{}, err
+			}
+		}
 	default:
 		spec := v.LeaderboardCron
 		if k == KindRecap {

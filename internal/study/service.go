@@ -212,8 +212,11 @@ func (s *Service) press(ctx context.Context, req Request) (Reply, error) {
 	if !ok {
 		return Reply{}, Errorf(EINVALID, "This button is no longer in use.")
 	}
-	if kind == actionReveal {
+	switch kind {
+	case actionReveal:
 		return s.reveal(ctx, req, day, key)
+	case actionRemindOff:
+		return s.remindOff(ctx, req, int64(day))
 	}
 	return s.CheckIn(ctx, CheckInRequest{Channel: req.Channel, User: req.User, Day: day, Source: SourceButton})
 }

@@ -53,6 +53,7 @@ func newEnv(t *testing.T, d store.Dialect, now string) *env {
 
 func (e *env) do(t *testing.T, user study.UserRef, organizer bool, line string) (study.Reply, error) {
 	t.Helper()
+	e.upkeep(t)
 	cmd, sub, rest := study.SplitCommandLine(line)
 	return e.svc.Handle(context.Background(), study.Request{Channel: room, User: user, Admin: organizer, Command: cmd, Sub: sub, Text: rest})
 }
@@ -188,7 +189,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"/cohort setup start:2027-01-04 time:09:00 tz:UTC", true, room, study.ECONFLICT, "This channel already runs “Mini cohort”; change it with /cohort set."},
 		{"/cohort pause", false, room, study.EFORBIDDEN, "Only organizers can use /cohort pause."},
 		{"/cohort set time:24:00", true, room, study.EINVALID, "24:00 is not a time of day: hours run 00–23 and minutes 00–59"},
-		{"/cohort set colour:blue", true, room, study.EINVALID, `unknown option "colour": this command takes time, tz, cadence, name, start, leaderboard, recap, reminder, organizers, organizer-role`},
+		{"/cohort set colour:blue", true, room, study.EINVALID, `unknown option "colour": this command takes time, tz, cadence, name, start, leaderboard, recap, reminder, grace, freezes, organizers, organizer-role`},
 		{"/cohort set start:2027-01-05", true, room, study.EINVALID, "that change would move day 1, already posted on 2027-01-04; pause or skip future days instead"},
 		{"/cohort pause from:2027-01-01", true, room, study.EINVALID, "from 2027-01-01 is in the past (today is 2027-01-06): past days keep their numbers"},
 		{"/cohort pause from:2027-01-10 until:2027-01-08", true, room, study.EINVALID, "until 2027-01-08 is before from 2027-01-10"},
@@ -245,5 +246,14 @@ func TestArgsFromTextAndOptionsAgree(t *testing.T) {
 	}
 	if study.PlainText(r1.Messages[0]) != study.PlainText(r2.Messages[0]) {
 		t.Errorf("typed options and text differ:\n%s\n%s", study.PlainText(r1.Messages[0]), study.PlainText(r2.Messages[0]))
+	}
+}
+
+// upkeep runs the core's timed work at the clock's now, as the scheduler does whenever it
+// wakes: study days whose windows ended are closed before the next command.
+func (e *env) upkeep(t *testing.T) {
+	t.Helper()
+	if _, err := e.svc.Upkeep(context.Background(), e.clock.Now()); err != nil {
+		t.Fatalf("upkeep: %v", err)
 	}
 }

@@ -109,6 +109,23 @@ func (s *Service) set(ctx context.Context, cl *call) (Reply, error) {
 		}
 		changed = append(changed, "reminder "+orOff(reminderText(next.Reminder)))
 	}
+	if g, ok := a.Named["grace"]; ok {
+		if next.Grace, err = ParseGrace(g); err != nil {
+			return Reply{}, err
+		}
+		changed = append(changed, "grace "+formatDuration(next.Grace))
+	}
+	if f, ok := a.Named["freezes"]; ok {
+		switch f = strings.ToLower(strings.TrimSpace(f)); f {
+		case "off", "0":
+			next.MaxFreezes = 0
+		case "1", "2", "3":
+			next.MaxFreezes = int(f[0] - '0')
+		default:
+			return Reply{}, Errorf(EINVALID, "freezes must be off, 1, 2 or 3, not %q", f)
+		}
+		changed = append(changed, "streak freezes "+orOff(map[int]string{0: "", 1: "1", 2: "2", 3: "3"}[next.MaxFreezes]))
+	}
 	nv, err := s.save(ctx, v, next)
 	if err != nil {
 		return Reply{}, err
@@ -281,4 +298,33 @@ func (s *Service) preview(ctx context.Context, cl *call) (Reply, error) {
 		return Reply{}, Errorf(EINVALID, "day must be between 1 and %d, not %d", v.Track.Len(), n)
 	}
 	return Reply{Ephemeral: true, Messages: cardMessages(v.Track, n)}, nil
+}
+
+// ParseGrace reads a grace period: hours and minutes (2h, 90m, 1h30m, 0) within 0–12 h.
+func ParseGrace(text string) (time.Duration, error) {
+	text = strings.TrimSpace(strings.ToLower(text))
+	d, err := time.ParseDuration(text)
+	if text == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || strings.ContainsAny(text, "-+") {
+		return 0, Errorf(EINVALID, "%q is not a grace period: use hours and minutes, like 2h or 90m", text)
+	}
+	if d > MaxGrace || d%time.Minute != 0 {
+		return 0, Errorf(EINVALID, "grace must be whole minutes between 0h and 12h, not %s", text)
+	}
+	return d, nil
+}
+
+// formatDuration shows a grace period as set: "4h", "90m" as "1h30m".
+func formatDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0h"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%dh%02dm", d/time.Hour, (d%time.Hour)/time.Minute)
 }

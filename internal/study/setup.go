@@ -22,7 +22,8 @@ func (s *Service) setup(ctx context.Context, cl *call) (Reply, error) {
 		}
 	}
 	c := &Cohort{Name: a.Get("name"), Track: s.defaultTrack, Cadence: Daily, CreatedAt: s.now(),
-		LeaderboardCron: DefaultLeaderboardCron, RecapCron: DefaultRecapCron, LinkCode: newLinkCode()}
+		LeaderboardCron: DefaultLeaderboardCron, RecapCron: DefaultRecapCron, LinkCode: newLinkCode(),
+		Grace: DefaultGrace, MaxFreezes: DefaultMaxFreezes}
 	var err error
 	if c.Start, err = ParseDate(a.Get("start")); err != nil {
 		return Reply{}, err

@@ -14,7 +14,7 @@ func (s *Service) status(ctx context.Context, cl *call) (Reply, error) {
 	cal := v.Calendar
 	today := cal.Today(now)
 	pos := cal.At(today)
-	members, err := s.store.Members(ctx, v.ID)
+	_, members, err := s.store.Rank(ctx, v.ID, Progress{})
 	if err != nil {
 		return Reply{}, fmt.Errorf("status: cohort %d: %w", v.ID, err)
 	}
@@ -34,7 +34,7 @@ func (s *Service) status(ctx context.Context, cl *call) (Reply, error) {
 	case Finished:
 		lines = append(lines, fmt.Sprintf("Today (%s): finished", today))
 	}
-	if day, at, ok := cal.NextPost(now); ok {
+	if day, at, ok := v.NextPost(now); ok {
 		lines = append(lines, fmt.Sprintf("Next post: Day %d at %s (%s UTC)", day, at.In(cal.Loc).Format("Mon 2 Jan 2006 15:04 MST"), at.UTC().Format("2006-01-02 15:04")))
 	} else if pos.State != Finished {
 		lines = append(lines, "Next post: none scheduled (paused until /cohort resume)")
@@ -44,7 +44,12 @@ func (s *Service) status(ctx context.Context, cl *call) (Reply, error) {
 	} else {
 		lines = append(lines, "Projected end: unknown while paused open-ended")
 	}
-	lines = append(lines, fmt.Sprintf("Members: %d", len(members)))
+	lines = append(lines, fmt.Sprintf("Members: %d", members))
+	freezes := fmt.Sprintf("up to %d per member, one per %d days on time in a row", v.MaxFreezes, FreezeEvery)
+	if v.MaxFreezes == 0 {
+		freezes = "off"
+	}
+	lines = append(lines, fmt.Sprintf("Check-ins: on time until the next card + %s grace · streak freezes: %s", formatDuration(v.Grace), freezes))
 	if v.LinkCode != "" {
 		lines = append(lines, "Post to another channel too (Discord or Slack): run /cohort link code:"+v.LinkCode+" there")
 	}
