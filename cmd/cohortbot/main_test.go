@@ -227,3 +227,47 @@ func TestConsoleScriptAtEveryHour(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleMemberSettingsFreezesAndAway is a member's weeks in the console: their own
+// time zone, seven days on time earning a streak freeze that covers a missed day, and
+// time away that keeps the streak — all visible in /progress.
+func TestConsoleMemberSettingsFreezesAndAway(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"COHORTBOT_DATA_DIR": t.TempDir(), "USER": "ada"}
+	week := strings.Repeat("/clock +1d\n/done\n", 6)
+	script := "/cohort setup start:2027-03-10 time:09:00 tz:Europe/Berlin cadence:daily name:\"Tokyo crew\"\n" +
+		"/me tz:Asia/Tokyo\n/done\n" + week + // days 1–7 on time
+		"/clock +1d\n" + // day 8: nothing
+		"/clock +1d\n/done\n" + // day 9
+		"/clock +3h\n/progress\n" + // day 8 has closed: the freeze covered it
+		"/away until:2027-03-22\n/clock +3d\n/progress\n/me\n"
+	// Wednesday 10 March 2027, 09:30 UTC: 10:30 in Berlin, day 1's card out at 09:00.
+	out, err := mustRunAt(t, time.Date(2027, 3, 10, 9, 30, 0, 0, time.UTC), env, script)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"your time zone is Asia/Tokyo: cards come at 17:00 your time",
+		"✅ Day 7 — ",
+		// After day 9, with day 8 missed and covered:
+		"completed 8 of 93 days (today is day 9) · streak 8 days (best 8)",
+		"Not done yet: days 8 — catch up with /done DAY.",
+		"🧊 Streak freezes: 0 held of 2 · covered day 8",
+		"Next card: Day 10, tomorrow at 17:00 JST.",
+		// Away from day 10 on, three days later: the streak waits.
+		"🏝 Away through Mon 22 Mar 2027",
+		"completed 8 of 93 days (today is day 12) · streak 8 days (best 8)",
+		"Away: through Mon 22 Mar 2027 — /away off",
+		"Time zone: Asia/Tokyo · cards come at 17:00 your time",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if i := strings.LastIndex(out, "today is day 12"); i >= 0 && strings.Contains(out[i:], "Not done yet: days 8, 10") {
+		t.Errorf("days away are listed as not done:\n%s", out[i:])
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}

@@ -106,7 +106,7 @@ var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
            m.closed_streak, m.closed_through
       FROM m JOIN ci ON ci.member_id = m.id
 ), ns AS (
-    SELECT id, days, closed_streak + %[2]s AS streak FROM nd
+    SELECT id, days, %[2]s AS streak FROM nd
 ), upd AS (
     UPDATE members SET completed = members.completed + 1, reached_at = $8, days = ns.days,
            streak = ns.streak, best = greatest(members.best, ns.streak)
@@ -122,16 +122,31 @@ var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
 SELECT %[5]s, true FROM upd
 UNION ALL
 SELECT %[1]s, false FROM m WHERE NOT EXISTS (SELECT 1 FROM upd)`,
-	memberColumns, openRunSQL("nd.days", "nd.closed_through"), prefixed("members.", memberColumns), shards, prefixed("upd.", memberColumns))
+	memberColumns, openStreakSQL("nd.closed_streak", "nd.days", "nd.closed_through"), prefixed("members.", memberColumns), shards, prefixed("upd.", memberColumns))
 
-// openRunSQL counts the days after closed through that days marks on time, in a row: the
-// SQL of Progress.openRun.
-func openRunSQL(days, closedThrough string) string {
-	expr := "0"
-	for k := study.Lookahead(); k >= 1; k-- {
-		expr = fmt.Sprintf("CASE WHEN substr(%s, %s + %d, 1) = 'T' THEN 1 + %s ELSE 0 END", days, closedThrough, k, expr)
+// openStreakSQL is the streak from a closed streak and the marks after closed through,
+// as study's openStreak rules it: one case per way the open days can be done on time.
+func openStreakSQL(closedStreak, days, closedThrough string) string {
+	patterns, add, floor := study.OpenStreakPatterns()
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i, pat := range patterns {
+		var conds []string
+		for k, on := range pat {
+			cmp := "="
+			if !on {
+				cmp = "<>"
+			}
+			conds = append(conds, fmt.Sprintf("substr(%s, %s + %d, 1) %s 'T'", days, closedThrough, k+1, cmp))
+		}
+		value := fmt.Sprintf("%s + %d", closedStreak, add[i])
+		if !pat[0] {
+			value = fmt.Sprintf("greatest(%s, %d)", closedStreak, floor[i])
+		}
+		fmt.Fprintf(&b, " WHEN %s THEN %s", strings.Join(conds, " AND "), value)
 	}
-	return expr
+	b.WriteString(" END")
+	return b.String()
 }
 
 func prefixed(prefix, columns string) string {

@@ -205,6 +205,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// MigrateTo applies the migrations up to version and no further (tests of upgrades start
+// from the schema an earlier release made).
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	p, err := s.migrator()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate %s to %d: %w", s.dialect, version, err)
+	}
+	return nil
+}
+
 // MigrateDown rolls back the latest migration.
 func (s *Store) MigrateDown(ctx context.Context) error {
 	p, err := s.migrator()

@@ -144,10 +144,10 @@ var closeDaySQL = fmt.Sprintf(`WITH p AS (
 )
 UPDATE members SET closed_streak = new.closed_streak, on_time_run = new.on_time_run,
        freezes = least(new.freezes, p.mx), frozen_days = new.frozen_days, days = new.days, closed_through = p.day,
-       streak = new.closed_streak + %[4]s,
-       best = greatest(new.best, new.closed_streak + %[4]s)
+       streak = %[4]s,
+       best = greatest(new.best, %[4]s)
   FROM new, p WHERE members.id = new.id`,
-	study.FreezeEvery, setMarkSQL("o.days", "p.day", "'A'"), setMarkSQL("o.days", "p.day", "'F'"), openRunSQL("new.days", "p.day"))
+	study.FreezeEvery, setMarkSQL("o.days", "p.day", "'A'"), setMarkSQL("o.days", "p.day", "'F'"), openStreakSQL("new.closed_streak", "new.days", "p.day"))
 
 func closeDayArgs(c study.CloseDay) []any {
 	return []any{map[string]any{"day": c.Day, "posted": ts(c.PostedAt), "max": c.MaxFreezes, "cohort": c.CohortID,

@@ -92,7 +92,14 @@ func (s *Service) progress(ctx context.Context, c *call) (Reply, error) {
 	clock := s.clockFor(v, m)
 	text := fmt.Sprintf("*%s* in “%s”: completed %d of %d days (today is day %d) · streak %s (best %d) · rank %d of %d.",
 		c.req.User.Name, v.Name, p.Completed, v.Track.Len(), cur, plural(p.Streak, "day"), p.Best, rank, of)
-	if missing := p.Missing(cur); len(missing) > 0 {
+	var missing []int
+	for _, d := range p.Missing(cur) {
+		// A day whose card came while the member was away is theirs to skip, closed or not.
+		if at, ok := v.PostedAt(d); !ok || !m.Away.At(at) {
+			missing = append(missing, d)
+		}
+	}
+	if len(missing) > 0 {
 		shown := make([]string, 0, 11)
 		for i, d := range missing {
 			if i == 10 {

@@ -100,13 +100,36 @@ func setMark(days string, n int, mark byte, length int) string {
 	return string(b)
 }
 
-// openRun is how many days after the last closed one are done on time, in a row.
-func (p Progress) openRun() int {
+// openStreak is the streak with the open days after the last closed one: their on-time
+// run added to the closed streak; or, when the first open day is not done yet (it may
+// still be, in its grace), at least the run of on-time days the member has done since —
+// what the streak will be even if that day ends missed.
+func openStreak(closedStreak int, open string) int {
 	run := 0
-	for n := p.ClosedThrough + 1; n <= p.ClosedThrough+lookahead && p.Mark(n) == MarkOnTime; n++ {
+	for run < len(open) && open[run] == MarkOnTime {
 		run++
 	}
-	return run
+	if run > 0 {
+		return closedStreak + run
+	}
+	last := strings.LastIndexByte(open, MarkOnTime)
+	if last < 0 {
+		return closedStreak
+	}
+	tail := 0
+	for k := last; k >= 0 && open[k] == MarkOnTime; k-- {
+		tail++
+	}
+	return max(closedStreak, tail)
+}
+
+// open is the marks of the open days after the last closed one.
+func (p Progress) open() string {
+	b := make([]byte, lookahead)
+	for k := range b {
+		b[k] = p.Mark(p.ClosedThrough + 1 + k)
+	}
+	return string(b)
 }
 
 // The rules below are the definition of a streak. The SQLite store applies them as they
@@ -123,7 +146,7 @@ func ApplyCheckIn(p Progress, n int, onTime bool, at time.Time, length int) Prog
 	p.Completed++
 	p.ReachedAt = at
 	p.Days = setMark(p.Days, n, mark, length)
-	p.Streak = p.ClosedStreak + p.openRun()
+	p.Streak = openStreak(p.ClosedStreak, p.open())
 	p.Best = max(p.Best, p.Streak)
 	return p
 }
@@ -156,7 +179,7 @@ func ApplyClose(p Progress, n int, away bool, maxFreezes, length int) Progress {
 	}
 	p.Freezes = min(p.Freezes, maxFreezes)
 	p.ClosedThrough = n
-	p.Streak = p.ClosedStreak + p.openRun()
+	p.Streak = openStreak(p.ClosedStreak, p.open())
 	p.Best = max(p.Best, p.Streak)
 	return p
 }
@@ -199,6 +222,28 @@ func RankStandings(s []Standing) {
 	}
 }
 
-// Lookahead is how many open days after the last closed one count towards a streak: the
-// stores that keep progress in SQL count as many.
-func Lookahead() int { return lookahead }
+// OpenStreakPatterns lists, for every way the open days after the last closed one can be
+// done on time or not (true: on time), what openStreak makes of them as (the run added
+// to the closed streak, or the floor the streak takes when the first open day is not
+// done): the stores that keep progress in SQL spell the same rule out case by case.
+func OpenStreakPatterns() (patterns [][]bool, add, floor []int) {
+	for bits := 0; bits < 1<<lookahead; bits++ {
+		pat := make([]bool, lookahead)
+		open := make([]byte, lookahead)
+		for k := range pat {
+			pat[k] = bits&(1<<k) != 0
+			open[k] = MarkNotDone
+			if pat[k] {
+				open[k] = MarkOnTime
+			}
+		}
+		a, f := 0, 0
+		if pat[0] {
+			a = openStreak(0, string(open))
+		} else {
+			f = openStreak(0, string(open))
+		}
+		patterns, add, floor = append(patterns, pat), append(add, a), append(floor, f)
+	}
+	return patterns, add, floor
+}

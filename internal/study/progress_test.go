@@ -36,8 +36,8 @@ func replay(sc studytest.StreakScenario) study.Progress {
 		if sc.Days[i] == 'T' {
 			p = study.ApplyCheckIn(p, d, true, at, n)
 		}
-		if sc.Open && d == n {
-			break
+		if d > n-sc.Open {
+			continue // still open: no close, and nothing late yet
 		}
 		p = study.ApplyClose(p, d, sc.Days[i] == 'A', sc.MaxFreezes, n)
 		if sc.Days[i] == 'L' {

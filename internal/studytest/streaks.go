@@ -2,12 +2,13 @@ package studytest
 
 // StreakScenario is one member's history, a character per study day: T checked in on
 // time, L caught up late (after the day closed), . nothing, A away that day (and nothing
-// done). Every day closes before the next, except the last when Open is set.
+// done). Every day closes before the next, except the last Open days, still in their
+// windows (the one before today is open during its grace).
 type StreakScenario struct {
 	Name       string
 	Days       string
 	MaxFreezes int
-	Open       bool
+	Open       int
 
 	Completed, Streak, Best, Freezes int
 	Frozen                           []int
@@ -18,8 +19,11 @@ type StreakScenario struct {
 func StreakScenarios() []StreakScenario {
 	return []StreakScenario{
 		{Name: "every day on time", Days: "TTTTT", MaxFreezes: 2, Completed: 5, Streak: 5, Best: 5},
-		{Name: "today still open and done", Days: "TTTT", MaxFreezes: 2, Open: true, Completed: 4, Streak: 4, Best: 4},
-		{Name: "today still open, not done yet: no break", Days: "TTT.", MaxFreezes: 2, Open: true, Completed: 3, Streak: 3, Best: 3},
+		{Name: "today still open and done", Days: "TTTT", MaxFreezes: 2, Open: 1, Completed: 4, Streak: 4, Best: 4},
+		{Name: "today still open, not done yet: no break", Days: "TTT.", MaxFreezes: 2, Open: 1, Completed: 3, Streak: 3, Best: 3},
+		{Name: "yesterday in its grace and done, today done", Days: "TTTT", MaxFreezes: 2, Open: 2, Completed: 4, Streak: 4, Best: 4},
+		{Name: "yesterday in its grace, not done: the streak holds until it closes", Days: "TTT.T", MaxFreezes: 0, Open: 2, Completed: 4, Streak: 3, Best: 3},
+		{Name: "after a miss, today's card counts at once", Days: "T..T", MaxFreezes: 0, Open: 2, Completed: 2, Streak: 1, Best: 1},
 		{Name: "a missed day breaks it (no freeze held)", Days: "TT.TT", MaxFreezes: 2, Completed: 4, Streak: 2, Best: 2},
 		{Name: "a late catch-up counts for completion, not the streak", Days: "TTTLT", MaxFreezes: 2, Completed: 5, Streak: 1, Best: 3},
 		{Name: "seven on time earn a freeze that covers a miss", Days: "TTTTTTT.TT", MaxFreezes: 2, Completed: 9, Streak: 9, Best: 9, Frozen: []int{8}},
