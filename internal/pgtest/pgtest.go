@@ -7,28 +7,20 @@
 package pgtest
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"cohortbot/internal/pgcluster"
 )
 
 // EnvURL names the variable that points tests at an existing server.
@@ -38,10 +30,8 @@ const howToFix = "PostgreSQL tests need a server: set " + EnvURL + "=postgres://
 
 type cluster struct {
 	adminURL string
-	dir      string
-	pgCtl    string
-	cred     *syscall.Credential
-	mu       sync.Mutex // CREATE DATABASE copies template1 and must not run concurrently
+	server   *pgcluster.Cluster // nil when EnvURL names the server
+	mu       sync.Mutex         // CREATE DATABASE copies template1 and must not run concurrently
 	admin    *gorm.DB
 }
 
@@ -91,39 +81,11 @@ func start() (*cluster, error) {
 		c := &cluster{adminURL: env}
 		return c, c.connect()
 	}
-	bin, err := findBin()
+	server, err := pgcluster.Start(pgcluster.Options{})
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{pgCtl: filepath.Join(bin, "pg_ctl")}
-	if c.dir, err = os.MkdirTemp("", "cohortbot-pg-"); err != nil {
-		return nil, err
-	}
-	// initdb refuses to run as root; run the cluster as an unprivileged user instead.
-	if os.Geteuid() == 0 {
-		if c.cred, err = unprivileged(); err != nil {
-			return nil, err
-		}
-		if err := os.Chown(c.dir, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
-			return nil, err
-		}
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	data := filepath.Join(c.dir, "data")
-	if out, err := c.run(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"); err != nil {
-		os.RemoveAll(c.dir)
-		return nil, fmt.Errorf("initdb: %v: %s", err, out)
-	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", port, c.dir)
-	if out, err := c.run(c.pgCtl, "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(c.dir, "server.log"), "-o", opts); err != nil {
-		log, _ := os.ReadFile(filepath.Join(c.dir, "server.log"))
-		os.RemoveAll(c.dir)
-		return nil, fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
-	}
-	c.adminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	c := &cluster{adminURL: server.URL, server: server}
 	if err := c.connect(); err != nil {
 		c.stop()
 		return nil, err
@@ -141,75 +103,14 @@ func (c *cluster) connect() error {
 }
 
 func (c *cluster) stop() {
-	if c.pgCtl == "" {
-		return
-	}
-	if sqlDB, err := c.admin.DB(); err == nil {
-		sqlDB.Close()
-	}
-	c.run(c.pgCtl, "stop", "-m", "immediate", "-w", "-D", filepath.Join(c.dir, "data"))
-	os.RemoveAll(c.dir)
-}
-
-func (c *cluster) run(name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "HOME="+c.dir)
-	if c.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
-	}
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-// findBin locates initdb and pg_ctl: on PATH, else the newest /usr/lib/postgresql/*/bin.
-func findBin() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
-		dir := filepath.Dir(p)
-		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err == nil {
-			return dir, nil
+	if c.admin != nil {
+		if sqlDB, err := c.admin.DB(); err == nil {
+			sqlDB.Close()
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
-			return d, nil
-		}
+	if c.server != nil {
+		c.server.Stop()
 	}
-	return "", errors.New("no initdb/pg_ctl found on PATH or under /usr/lib/postgresql/*/bin, and " + EnvURL + " is not set")
-}
-
-func version(binDir string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
-	return n
-}
-
-func unprivileged() (*syscall.Credential, error) {
-	for _, name := range []string{"postgres", "nobody"} {
-		u, err := user.Lookup(name)
-		if err != nil {
-			continue
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-	}
-	return nil, errors.New("running as root and no 'postgres' or 'nobody' user to run initdb as")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomHex(n int) string {

@@ -44,7 +44,7 @@ func (s *Store) checkInGo(ctx context.Context, w study.CheckInWrite) (study.Memb
 			return wrap(err, "add member %s to cohort %d", u.ID, w.CohortID)
 		}
 		if len(ids) == 1 {
-			if err := tx.Exec(countNewMemberSQL, w.CohortID, ids[0]%shards).Error; err != nil {
+			if err := tx.Exec(countNewMemberSQL, w.CohortID, ids[0]%StandingShards).Error; err != nil {
 				return wrap(err, "count member %d", ids[0])
 			}
 		}
@@ -85,7 +85,7 @@ func moveStanding(tx *gorm.DB, cohortID, memberID int64, from, to study.Progress
 	}
 	err := tx.Exec(`INSERT INTO standings (cohort_id, completed, streak, shard, members) VALUES (?, ?, ?, ?, -1), (?, ?, ?, ?, 1)
 ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + excluded.members`,
-		cohortID, from.Completed, from.Streak, memberID%shards, cohortID, to.Completed, to.Streak, memberID%shards).Error
+		cohortID, from.Completed, from.Streak, memberID%StandingShards, cohortID, to.Completed, to.Streak, memberID%StandingShards).Error
 	return wrap(err, "move member %d's standing", memberID)
 }
 
@@ -122,7 +122,7 @@ var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
 SELECT %[5]s, true FROM upd
 UNION ALL
 SELECT %[1]s, false FROM m WHERE NOT EXISTS (SELECT 1 FROM upd)`,
-	memberColumns, openStreakSQL("nd.closed_streak", "nd.days", "nd.closed_through"), prefixed("members.", memberColumns), shards, prefixed("upd.", memberColumns))
+	memberColumns, openStreakSQL("nd.closed_streak", "nd.days", "nd.closed_through"), prefixed("members.", memberColumns), StandingShards, prefixed("upd.", memberColumns))
 
 // openStreakSQL is the streak from a closed streak and the marks after closed through,
 // as study's openStreak rules it: one case per way the open days can be done on time.
@@ -158,15 +158,15 @@ func prefixed(prefix, columns string) string {
 }
 
 // The member's insert and rename, the first statements of the check-in's batch.
-const (
-	addMemberPostgresSQL = `WITH ins AS (
+var (
+	addMemberPostgresSQL = fmt.Sprintf(`WITH ins AS (
     INSERT INTO members (cohort_id, platform, workspace_id, user_id, display_name, joined_at, closed_through)
     SELECT id, $2, $3, $4, $5, $6, closed_through FROM cohorts WHERE id = $1
     ON CONFLICT (cohort_id, platform, workspace_id, user_id) DO NOTHING
     RETURNING id
 )
-INSERT INTO standings (cohort_id, completed, streak, shard, members) SELECT $1, 0, 0, id % 16, 1 FROM ins
-ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + 1`
+INSERT INTO standings (cohort_id, completed, streak, shard, members) SELECT $1, 0, 0, id %% %d, 1 FROM ins
+ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + 1`, StandingShards)
 	renameMemberPostgresSQL = `UPDATE members SET display_name = $5
  WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4 AND display_name <> $5`
 )

@@ -10,9 +10,9 @@ import (
 	"cohortbot/internal/study"
 )
 
-// shards spread a cohort's standings counters, so that concurrent check-ins rarely wait
+// StandingShards spread a cohort's standings counters, so that concurrent check-ins rarely wait
 // on one row (see the standings table).
-const shards = 16
+const StandingShards = 16
 
 // addMemberSQL adds a member unless they exist, starting them at the cohort's last closed
 // day (days closed before they joined are not theirs).
@@ -33,7 +33,7 @@ func (s *Store) EnsureMember(ctx context.Context, cohortID int64, u study.UserRe
 			return wrap(err, "add member %s to cohort %d", u.ID, cohortID)
 		}
 		if len(ids) == 1 {
-			if err := tx.Exec(countNewMemberSQL, cohortID, ids[0]%shards).Error; err != nil {
+			if err := tx.Exec(countNewMemberSQL, cohortID, ids[0]%StandingShards).Error; err != nil {
 				return wrap(err, "count member %d", ids[0])
 			}
 		}

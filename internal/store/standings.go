@@ -125,7 +125,7 @@ func recountStandings(tx *gorm.DB, cohortID int64) error {
 		return wrap(err, "clear standings of cohort %d", cohortID)
 	}
 	err := tx.Exec(fmt.Sprintf(`INSERT INTO standings (cohort_id, completed, streak, shard, members)
-SELECT cohort_id, completed, streak, id %% %d, count(*) FROM members WHERE cohort_id = ? GROUP BY cohort_id, completed, streak, id %% %d`, shards, shards),
+SELECT cohort_id, completed, streak, id %% %d, count(*) FROM members WHERE cohort_id = ? GROUP BY cohort_id, completed, streak, id %% %d`, StandingShards, StandingShards),
 		cohortID).Error
 	return wrap(err, "count standings of cohort %d", cohortID)
 }
