@@ -98,6 +98,7 @@ func optionsJSON(opts []Option) []map[string]any {
 type Interaction struct {
 	ID, Token string
 	Type      int
+	User      string    // who made it
 	Created   time.Time // when Discord made it (its id's time)
 	Sent      time.Time // when it was dispatched to the bot
 	Callbacks []Callback
@@ -154,7 +155,7 @@ func (s *Server) SetLag(d time.Duration) {
 func (s *Server) newInteraction(typ int, channelID string, m Member, data map[string]any, message *Message) *Interaction {
 	s.mu.Lock()
 	created := time.Now().Add(-s.lag)
-	ix := &Interaction{ID: s.idAt(created), Token: "aW50ZXJhY3Rpb24" + s.id() + "tokenXYZ", Type: typ, Created: created}
+	ix := &Interaction{ID: s.idAt(created), Token: "aW50ZXJhY3Rpb24" + s.id() + "tokenXYZ", Type: typ, User: m.ID, Created: created}
 	ch := s.channels[channelID]
 	s.interactions[ix.ID] = ix
 	s.mu.Unlock()
