@@ -66,7 +66,11 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, now func(
 		scfg.Observer = m
 		chain = append(chain, middleware.Observe(m))
 	}
-	chain = append(chain, middleware.Recover(log))
+	retry := middleware.RetryPolicy{Transient: store.IsTransient, Now: now}
+	if m != nil {
+		retry.Retried = m.Retried
+	}
+	chain = append(chain, middleware.Recover(log), middleware.Retry(retry, log))
 	svc, err := study.New(scfg)
 	if err != nil {
 		st.Close()

@@ -160,8 +160,8 @@ func runCheckins(ctx context.Context, cfg checkinsConfig, out io.Writer) error {
 // stage is one rate's outcome.
 type stage struct {
 	rate, sent, answered, done, late int
-	p50, p90, p99, max              time.Duration
-	throughput                      float64
+	p50, p90, p99, max               time.Duration
+	throughput                       float64
 }
 
 func (s stage) String() string {

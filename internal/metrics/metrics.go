@@ -42,6 +42,7 @@ type Metrics struct {
 	rateLimited *prometheus.CounterVec
 	checkIns    *prometheus.CounterVec
 	commands    *prometheus.HistogramVec
+	retries     *prometheus.CounterVec
 	ticks       prometheus.Histogram
 	tickErrors  prometheus.Counter
 }
@@ -65,8 +66,10 @@ func New(version string, log *slog.Logger) *Metrics {
 	m.checkIns = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "checkins_total",
 		Help: "Check-ins recorded, by platform and source (command, button, reply)."}, []string{"platform", "source"})
 	m.commands = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "command_duration_seconds",
-		Help:    "Command latency in the core, by platform, command and outcome (ok, refused, error).",
+		Help:    "Command latency in the core, by platform, command and outcome (ok, refused, error, unavailable).",
 		Buckets: prometheus.DefBuckets}, []string{"platform", "command", "outcome"})
+	m.retries = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "command_retries_total",
+		Help: "Commands run again after a transient database fault, by command."}, []string{"command"})
 	m.ticks = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: "scheduler_tick_duration_seconds",
 		Help: "Duration of one scheduler tick (planning every due cohort into the outbox).", Buckets: prometheus.DefBuckets})
 	m.tickErrors = prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "scheduler_tick_errors_total",
@@ -75,7 +78,7 @@ func New(version string, log *slog.Logger) *Metrics {
 		Help: "Always 1; the version label says which build runs.", ConstLabels: prometheus.Labels{"version": version}})
 	build.Set(1)
 	for _, c := range []prometheus.Collector{m.postsSent, m.postsFailed, m.lag, m.rateLimited, m.checkIns, m.commands,
-		m.ticks, m.tickErrors, build, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		m.retries, m.ticks, m.tickErrors, build, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		m.reg.MustRegister(c)
 	}
 	return m
@@ -137,6 +140,14 @@ func (m *Metrics) CommandDone(platform, command string, took time.Duration, err 
 	m.commands.WithLabelValues(platform, command, outcome(err)).Observe(took.Seconds())
 }
 
+// Retried counts a command run again after a transient fault (middleware.RetryPolicy).
+func (m *Metrics) Retried(command string) {
+	if !commands[command] {
+		command = "other"
+	}
+	m.retries.WithLabelValues(command).Inc()
+}
+
 // CheckedIn implements study.Observer.
 func (m *Metrics) CheckedIn(platform string, source study.Source) {
 	m.checkIns.WithLabelValues(platform, string(source)).Inc()
@@ -172,6 +183,8 @@ func outcome(err error) string {
 		return "ok"
 	case study.EINTERNAL:
 		return "error"
+	case study.EUNAVAILABLE:
+		return "unavailable"
 	}
 	return "refused"
 }

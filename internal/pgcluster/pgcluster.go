@@ -32,6 +32,7 @@ type Cluster struct {
 	URL   string
 	dir   string
 	data  string
+	opts  string // the server's command-line options
 	pgCtl string
 	cred  *syscall.Credential
 }
@@ -72,10 +73,10 @@ func Start(o Options) (*Cluster, error) {
 	if !o.Fsync {
 		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}
-	if out, err := c.run(c.pgCtl, "start", "-w", "-t", "60", "-D", c.data, "-l", filepath.Join(c.dir, "server.log"), "-o", opts); err != nil {
-		log, _ := os.ReadFile(filepath.Join(c.dir, "server.log"))
+	c.opts = opts
+	if err := c.start(); err != nil {
 		os.RemoveAll(c.dir)
-		return nil, fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
+		return nil, err
 	}
 	c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	return c, nil
@@ -88,10 +89,22 @@ func (c *Cluster) Stop() {
 }
 
 // Restart stops the server as a crash would (immediate mode) and starts it again on the
-// same port: clients see their connections break, then the server back.
+// same port: clients see their connections break, then the server back after crash
+// recovery.
 func (c *Cluster) Restart() error {
-	if out, err := c.run(c.pgCtl, "restart", "-m", "immediate", "-w", "-t", "60", "-D", c.data); err != nil {
-		return fmt.Errorf("pg_ctl restart: %v: %s", err, out)
+	if out, err := c.run(c.pgCtl, "stop", "-m", "immediate", "-w", "-D", c.data); err != nil {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+	}
+	return c.start()
+}
+
+// start starts the server with its options, its output to server.log (pg_ctl restart
+// would hand the server our pipe instead, and never let go of it).
+func (c *Cluster) start() error {
+	logPath := filepath.Join(c.dir, "server.log")
+	if out, err := c.run(c.pgCtl, "start", "-w", "-t", "60", "-D", c.data, "-l", logPath, "-o", c.opts); err != nil {
+		log, _ := os.ReadFile(logPath)
+		return fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
 	}
 	return nil
 }
@@ -156,4 +169,3 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
-

@@ -65,7 +65,12 @@ func (s *Store) checkInGo(ctx context.Context, w study.CheckInWrite) (study.Memb
 		}
 		out = toMember(row)
 		if res.RowsAffected == 0 {
-			return nil
+			// This very check-in, from an attempt whose answer was lost?
+			var same int64
+			err := tx.Model(&checkInRow{}).Where("cohort_id = ? AND member_id = ? AND day = ? AND at = ? AND source = ?",
+				w.CohortID, row.ID, w.Day, ts(w.At), string(w.Source)).Count(&same).Error
+			added = same > 0
+			return wrap(err, "find check-in of member %d for day %d", row.ID, w.Day)
 		}
 		added = true
 		before := out.Progress
@@ -92,7 +97,10 @@ ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standi
 // checkInPostgresSQL is the check-in as one statement over the member row: insert the
 // check-in, and if it is new, keep the progress as study.ApplyCheckIn does — mark the
 // day, count it, and recount the streak as the closed streak plus the open days done on
-// time since the last close — and move the member's count in the standings.
+// time since the last close — and move the member's count in the standings. The counters
+// moved are the connection's shard, not the member's: concurrent check-ins on different
+// connections then never wait on each other's counter rows (a shard's count may go below
+// zero; only sums over shards mean anything).
 var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
     SELECT %[1]s FROM members
      WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4 FOR UPDATE
@@ -114,14 +122,15 @@ var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
     RETURNING %[3]s
 ), moved AS (
     INSERT INTO standings (cohort_id, completed, streak, shard, members)
-    SELECT $1, m.completed, m.streak, m.id %% %[4]d, -1 FROM m JOIN upd ON upd.id = m.id
+    SELECT $1, m.completed, m.streak, pg_backend_pid() %% %[4]d, -1 FROM m JOIN upd ON upd.id = m.id
     UNION ALL
-    SELECT $1, upd.completed, upd.streak, upd.id %% %[4]d, 1 FROM upd
+    SELECT $1, upd.completed, upd.streak, pg_backend_pid() %% %[4]d, 1 FROM upd
     ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + excluded.members
 )
 SELECT %[5]s, true FROM upd
 UNION ALL
-SELECT %[1]s, false FROM m WHERE NOT EXISTS (SELECT 1 FROM upd)`,
+SELECT %[1]s, EXISTS (SELECT 1 FROM check_ins x WHERE x.cohort_id = $1 AND x.member_id = m.id AND x.day = $5 AND x.at = $8 AND x.source = $6)
+  FROM m WHERE NOT EXISTS (SELECT 1 FROM upd)`,
 	memberColumns, openStreakSQL("nd.closed_streak", "nd.days", "nd.closed_through"), prefixed("members.", memberColumns), StandingShards, prefixed("upd.", memberColumns))
 
 // openStreakSQL is the streak from a closed streak and the marks after closed through,
@@ -165,7 +174,7 @@ var (
     ON CONFLICT (cohort_id, platform, workspace_id, user_id) DO NOTHING
     RETURNING id
 )
-INSERT INTO standings (cohort_id, completed, streak, shard, members) SELECT $1, 0, 0, id %% %d, 1 FROM ins
+INSERT INTO standings (cohort_id, completed, streak, shard, members) SELECT $1, 0, 0, pg_backend_pid() %% %d, 1 FROM ins
 ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + 1`, StandingShards)
 	renameMemberPostgresSQL = `UPDATE members SET display_name = $5
  WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4 AND display_name <> $5`
@@ -194,33 +203,45 @@ func (s *Store) checkInPostgres(ctx context.Context, w study.CheckInWrite) (stud
 		b.Queue(checkInPostgresSQL, w.CohortID, u.Platform, u.Workspace, u.ID, w.Day, string(w.Source), w.Note, ts(w.At), w.OnTime,
 			strings.Repeat(string(study.MarkNotDone), w.Length), mark, w.Length)
 		br := pc.SendBatch(ctx, b)
-		defer br.Close()
-		for range b.Len() - 1 {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		rows, err := br.Query()
-		if err != nil {
+		if err := readCheckIn(br, b.Len(), &row, &added); err != nil {
+			br.Close()
 			return err
 		}
-		defer rows.Close()
-		if !rows.Next() {
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			return sql.ErrNoRows
-		}
-		if err := rows.Scan(scanTargets(&row, &added)...); err != nil {
-			return err
-		}
-		rows.Close()
-		return rows.Err()
+		// The batch's implicit transaction commits at its end: only Close, which reads
+		// that far, says whether it did. A connection lost just before is a check-in
+		// that may not have happened, never one to acknowledge.
+		return br.Close()
 	})
 	if err != nil {
 		return study.Member{}, false, wrap(err, "check in %s for day %d in cohort %d", w.User.ID, w.Day, w.CohortID)
 	}
 	return toMember(row), added, nil
+}
+
+// readCheckIn reads the check-in batch's results: the member statements', then the
+// check-in's row.
+func readCheckIn(br pgx.BatchResults, n int, row *memberRow, added *bool) error {
+	for range n - 1 {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(scanTargets(row, added)...); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
 }
 
 // scanTargets are memberRow's fields in memberColumns order, then extra.

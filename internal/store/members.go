@@ -11,7 +11,7 @@ import (
 )
 
 // StandingShards spread a cohort's standings counters, so that concurrent check-ins rarely wait
-// on one row (see the standings table).
+// on one row (see the standings table): PostgreSQL's check-in moves its connection's shard.
 const StandingShards = 16
 
 // addMemberSQL adds a member unless they exist, starting them at the cohort's last closed

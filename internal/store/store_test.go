@@ -133,6 +133,11 @@ func TestMembersAndCheckIns(t *testing.T) {
 		if m, added, err := s.CheckIn(ctx, dup); err != nil || added || m.Progress.Completed != 1 {
 			t.Errorf("second check-in for a day: added=%v completed=%d err=%v, want nothing new", added, m.Progress.Completed, err)
 		}
+		// The same write again — a retry after its answer was lost — is the same check-in:
+		// answered as added, counted once.
+		if m, added, err := s.CheckIn(ctx, w); err != nil || !added || m.Progress.Completed != 1 || m.Progress.Streak != 1 {
+			t.Errorf("the same check-in retried: added=%v progress=%+v err=%v, want added and counted once", added, m.Progress, err)
+		}
 		got, err := s.CheckIns(ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -20,6 +20,7 @@ type CheckInRequest struct {
 	Thread  string // a reply in this thread checks in for the thread's day
 	Source  Source
 	Note    string
+	At      time.Time // when the member checked in (zero: now); see Request.At
 }
 
 // clipNote keeps a thread reply's text within a note's length: a long reply still counts.
@@ -33,7 +34,7 @@ func clipNote(text string) string {
 
 func (s *Service) done(ctx context.Context, c *call) (Reply, error) {
 	a, req := c.args, c.req
-	ci := CheckInRequest{Channel: req.Channel, Thread: req.Thread, User: req.User, Source: SourceCommand, Note: a.Get("note")}
+	ci := CheckInRequest{Channel: req.Channel, Thread: req.Thread, User: req.User, Source: SourceCommand, Note: a.Get("note"), At: req.At}
 	dayText := a.Get("day")
 	rest := a.Positional
 	if dayText == "" && len(rest) > 0 {
@@ -89,7 +90,10 @@ func (s *Service) checkIn(ctx context.Context, req CheckInRequest) (Reply, error
 		}
 		req.Day = day
 	}
-	now := s.now()
+	now := req.At
+	if now.IsZero() {
+		now = s.now()
+	}
 	cur := v.DayAt(now)
 	length := v.Track.Len()
 	day := req.Day

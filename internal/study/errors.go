@@ -12,6 +12,9 @@ const (
 	ECONFLICT  = "conflict"
 	EFORBIDDEN = "forbidden"
 	EINTERNAL  = "internal"
+	// EUNAVAILABLE: the database did not answer for a while (a restart, a failover);
+	// the same request will work again shortly.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the one error type the core hands to its callers. Message is written for the
@@ -41,8 +44,9 @@ func Errorf(code, format string, args ...any) *Error {
 // know what the member asked for. The core replaces it wherever it knows better.
 func OpError(code, op string) *Error {
 	msg := map[string]string{
-		ENOTFOUND: "That does not exist (any more).",
-		ECONFLICT: "That already exists.",
+		ENOTFOUND:    "That does not exist (any more).",
+		ECONFLICT:    "That already exists.",
+		EUNAVAILABLE: unavailableMessage,
 	}[code]
 	if msg == "" {
 		msg = internalMessage
@@ -63,7 +67,16 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-const internalMessage = "Something went wrong on our side; the organizers can see it in the logs."
+const (
+	internalMessage    = "Something went wrong on our side; the organizers can see it in the logs."
+	unavailableMessage = "The bot cannot reach its database just now; please try again in a minute."
+)
+
+// Unavailable is the error a member sees when a request still met transient faults after
+// it was retried for a while: op says what failed, for the log.
+func Unavailable(op string, err error) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: unavailableMessage, Op: fmt.Sprintf("%s: %v", op, err)}
+}
 
 // ErrorMessage returns the member-facing text for err. Internal errors are never shown as
 // they are: they may carry driver details or, worse, connection strings.

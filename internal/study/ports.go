@@ -34,7 +34,10 @@ type Store interface {
 
 	// CheckIn records a check-in and keeps the member's progress (ApplyCheckIn), adding the
 	// member if new, in one transaction; added is false when the member already had that
-	// day (nothing changes then). It returns the member as they are now.
+	// day (nothing changes then) — unless that check-in is this very write, made by an
+	// earlier attempt whose outcome was lost to a fault (the same At and Source): a
+	// retried check-in counts once and is answered as done. It returns the member as
+	// they are now.
 	CheckIn(ctx context.Context, w CheckInWrite) (m Member, added bool, err error)
 	// CheckIns lists every check-in of a cohort (exports, not requests).
 	CheckIns(ctx context.Context, cohortID int64) ([]CheckIn, error)

@@ -446,3 +446,7 @@ func (s *Server) followup(w http.ResponseWriter, r *http.Request, body []byte) (
 	ix.Followups = append(ix.Followups, m)
 	return 200, m
 }
+
+// Answer is what the member sees of interaction id so far; done is false while no answer
+// or only a deferral has come.
+func (s *Server) Answer(id string) (r Reply, done bool) { return replyOf(s.Interaction(id)) }

@@ -66,7 +66,7 @@ func (s *Server) Pending() int {
 // Await waits up to within for the interaction's answer, outside a test.
 func (s *Server) Await(id string, within time.Duration) (Reply, error) {
 	for end := time.Now().Add(within); ; time.Sleep(10 * time.Millisecond) {
-		if r, done := replyOf(s.Interaction(id)); done {
+		if r, done := s.Answer(id); done {
 			return r, nil
 		}
 		if time.Now().After(end) {
