@@ -29,6 +29,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"cohortbot/internal/middleware"
+	"cohortbot/internal/reconnect"
 	"cohortbot/internal/study"
 )
 
@@ -76,6 +77,10 @@ type Config struct {
 	// at RetryBackoff.
 	Retries      int
 	RetryBackoff time.Duration
+	// Reconnect is the backoff after the gateway drops (default: 1 s doubling to 15 s,
+	// jittered). discordgo's own doubles to 10 minutes: after a long outage the bot
+	// would stay silent for minutes once Discord was back.
+	Reconnect reconnect.Policy
 }
 
 // LogValue keeps the token out of logs if a Config is ever logged.
@@ -108,6 +113,11 @@ type Bot struct {
 	connected  atomic.Bool
 	sessions   atomic.Uint64
 	reconnects atomic.Uint64
+
+	// life ends at Close: the reconnect loop stops then; reconnecting makes it one.
+	life         context.Context
+	end          context.CancelFunc
+	reconnecting atomic.Bool
 }
 
 // Ready reports whether the gateway connection is up (the /readyz check).
@@ -165,6 +175,7 @@ func New(cfg Config) (*Bot, error) {
 	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
 	s.LogLevel = discordgo.LogError // never LogDebug: it prints the IDENTIFY payload
 	s.MaxRestRetries = 1
+	s.ShouldReconnectOnError = false // keepUp reconnects, with our backoff
 	// The state cache keeps channels and threads (to find a thread's parent); nothing
 	// else is needed.
 	s.StateEnabled = true
@@ -175,6 +186,7 @@ func New(cfg Config) (*Bot, error) {
 	b := &Bot{cfg: cfg, log: cfg.Log.With("platform", Platform), s: s, core: cfg.Core,
 		http: s.Client, limits: newLimits(cfg.GlobalRate, cfg.GlobalBurst),
 		zones: loadZones(), chans: newChannelCache(10000)}
+	b.life, b.end = context.WithCancel(context.Background())
 	b.work = middleware.NewWork(b.log)
 	s.AddHandler(b.onEvent)
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Ready) {
@@ -190,7 +202,11 @@ func New(cfg Config) (*Bot, error) {
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
 		b.connected.Store(false)
+		if b.life.Err() != nil {
+			return // closing
+		}
 		b.log.Info("discord gateway disconnected")
+		b.keepUp()
 	})
 	return b, nil
 }
@@ -238,8 +254,30 @@ func (b *Bot) Start(ctx context.Context) error {
 
 // Close stops taking events, lets in-flight handlers finish (briefly) and disconnects.
 func (b *Bot) Close() error {
+	b.end()
 	b.work.Close(10 * time.Second)
 	return b.s.Close()
+}
+
+// keepUp reconnects after the gateway dropped (one loop at a time): discordgo resumes
+// the session when Discord still has it, and identifies afresh otherwise.
+func (b *Bot) keepUp() {
+	if !b.reconnecting.CompareAndSwap(false, true) {
+		return
+	}
+	defer b.reconnecting.Store(false)
+	err := b.cfg.Reconnect.Until(b.life, func() error {
+		err := b.s.Open()
+		if errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			return nil
+		}
+		return err
+	}, func(attempt int, err error, wait time.Duration) {
+		b.log.Warn("discord gateway reconnect failed", "attempt", attempt, "next in", wait.Round(time.Millisecond), "err", redactErr(err, b.cfg.Token))
+	})
+	if err == nil {
+		b.log.Info("discord gateway reconnected")
+	}
 }
 
 // ids returns the application's and the bot user's ids (known after READY).

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"cohortbot/internal/middleware"
+	"cohortbot/internal/reconnect"
 	"cohortbot/internal/study"
 )
 
@@ -62,6 +64,9 @@ type Config struct {
 	Now func() time.Time
 	// HTTPClient calls the Web API. Default: a client with a 20 s timeout.
 	HTTPClient *http.Client
+	// Reconnect is the backoff between Socket Mode connection attempts (default: 1 s
+	// doubling to 15 s, jittered). slack-go's own grows to 5 minutes.
+	Reconnect reconnect.Policy
 }
 
 // Adapter is the Slack connection.
@@ -85,7 +90,13 @@ type Adapter struct {
 
 	started    atomic.Bool
 	connected  atomic.Bool
+	sessions   atomic.Uint64 // Socket Mode connections made
 	reconnects atomic.Uint64
+
+	// stopRun ends the current Socket Mode run when a connection attempt fails, so that
+	// the next attempt waits on our backoff rather than slack-go's.
+	runMu   sync.Mutex
+	stopRun context.CancelFunc
 }
 
 // New checks the configuration and builds the clients; Start connects.

@@ -2,8 +2,8 @@ package slackbot
 
 import (
 	"context"
+	"errors"
 	"sync"
-	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -11,28 +11,47 @@ import (
 )
 
 // runSocket keeps the Socket Mode connection up. slack-go reconnects by itself on
-// disconnect envelopes and lost pings; it returns only when a connection cannot be opened
-// at all, and then this loop tries again with a growing wait.
+// disconnect envelopes and lost pings, trying at once; when an attempt fails, events
+// ends the run and this loop waits on the adapter's backoff (capped low: however long
+// Slack was away, the bot is back soon after it) before a fresh run. A run that ends
+// with an error of its own (Slack refused the app token) fails Start.
 func (a *Adapter) runSocket(failed chan<- error) {
-	wait := time.Second
-	for first := true; ; first = false {
-		err := a.sm.RunContext(a.ctx)
+	failures := 0 // failed attempts in a row
+	for {
+		run, stop := context.WithCancel(a.ctx)
+		a.runMu.Lock()
+		a.stopRun = stop
+		a.runMu.Unlock()
+		sessions := a.sessions.Load()
+		err := a.sm.RunContext(run)
+		ended := run.Err() != nil // events ended it: an attempt failed
+		stop()
 		if a.ctx.Err() != nil {
 			return
 		}
-		if first {
+		if !ended && err != nil && !errors.Is(err, context.Canceled) {
 			select {
 			case failed <- err:
 			default:
 			}
+			a.log.Error("slack socket mode stopped", "err", describe(err))
 		}
-		a.log.Error("slack socket mode stopped; reconnecting", "err", describe(err), "in", wait)
-		select {
-		case <-a.ctx.Done():
+		if a.sessions.Load() != sessions {
+			failures = 0 // it was connected in between: a new outage
+		}
+		failures++
+		if err := a.cfg.Reconnect.Wait(a.ctx, failures); err != nil {
 			return
-		case <-time.After(wait):
 		}
-		wait = min(wait*2, 5*time.Minute)
+	}
+}
+
+// endRun ends the current Socket Mode run (a connection attempt failed).
+func (a *Adapter) endRun() {
+	a.runMu.Lock()
+	defer a.runMu.Unlock()
+	if a.stopRun != nil {
+		a.stopRun()
 	}
 }
 
@@ -54,6 +73,7 @@ func (a *Adapter) events(connected chan struct{}) {
 			a.log.Debug("slack socket mode connecting")
 		case socketmode.EventTypeConnected:
 			a.connected.Store(true)
+			a.sessions.Add(1)
 			if !first {
 				a.reconnects.Add(1)
 			}
@@ -64,8 +84,9 @@ func (a *Adapter) events(connected chan struct{}) {
 			a.log.Debug("slack socket mode hello")
 		case socketmode.EventTypeConnectionError:
 			if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
-				a.log.Warn("slack socket mode connection failed", "err", describe(e.ErrorObj), "attempt", e.Attempt, "backoff", e.Backoff)
+				a.log.Warn("slack socket mode connection failed", "err", describe(e.ErrorObj))
 			}
+			a.endRun()
 		case socketmode.EventTypeInvalidAuth:
 			a.log.Error("slack socket mode: Slack rejected SLACK_APP_TOKEN")
 		case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:

@@ -32,6 +32,8 @@ type app struct {
 	handler study.Handler
 	// metrics is nil unless the command serves /metrics (run).
 	metrics *metrics.Metrics
+	// sleep waits between a platform's reconnect attempts (nil: real timers).
+	sleep func(context.Context, time.Duration) error
 	// mux is the bot's HTTP listener (COHORTBOT_HTTP_ADDR): platforms that receive webhooks
 	// (Slack's HTTP mode) and the operations endpoints register here.
 	mux *http.ServeMux

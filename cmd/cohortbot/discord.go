@@ -2,6 +2,7 @@ package main
 
 import (
 	"cohortbot/adapters/discordbot"
+	"cohortbot/internal/reconnect"
 )
 
 // discordPlatform builds the Discord connection when DISCORD_TOKEN is set; nil otherwise.
@@ -18,6 +19,7 @@ func discordPlatform(a *app) (platform, error) {
 		ShardCount: d.ShardCount,
 		Core:       a.handler,
 		Log:        a.log,
+		Reconnect:  reconnect.Policy{Sleep: a.sleep},
 	})
 	if err != nil {
 		return nil, err // not a nil *Bot inside a non-nil platform

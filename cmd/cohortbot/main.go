@@ -95,6 +95,9 @@ type environ struct {
 	// platforms, when not nil, replaces the platforms the configuration enables: tests run
 	// the real wiring with fake platforms through it.
 	platforms []platformBuilder
+	// sleep, when not nil, is how the platforms wait between reconnect attempts: tests
+	// run a long outage on a simulated clock through it.
+	sleep func(context.Context, time.Duration) error
 }
 
 func dispatch(ctx context.Context, args []string, io stdio, env environ) error {

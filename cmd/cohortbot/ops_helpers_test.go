@@ -172,6 +172,12 @@ func startBot(t *testing.T, env map[string]string, platforms ...*fakePlatform) *
 // launchBot starts `cohortbot run` without waiting for it.
 func launchBot(t *testing.T, env map[string]string, platforms ...*fakePlatform) *bot {
 	t.Helper()
+	return launch(t, env, nil, platforms...)
+}
+
+// launch is launchBot with the platforms' reconnect waits on sleep (nil: real timers).
+func launch(t *testing.T, env map[string]string, sleep func(context.Context, time.Duration) error, platforms ...*fakePlatform) *bot {
+	t.Helper()
 	full := map[string]string{"COHORTBOT_HTTP_ADDR": "127.0.0.1:0", "COHORTBOT_LOG_LEVEL": "debug"}
 	for k, v := range env {
 		full[k] = v
@@ -185,7 +191,7 @@ func launchBot(t *testing.T, env map[string]string, platforms ...*fakePlatform) 
 	b.cancel = cancel
 	go func() {
 		b.done <- dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: b.log, err: b.log},
-			environ{get: func(k string) string { return full[k] }, now: testNow, platforms: builders})
+			environ{get: func(k string) string { return full[k] }, now: testNow, platforms: builders, sleep: sleep})
 	}()
 	t.Cleanup(func() { b.stop(t) })
 	return b

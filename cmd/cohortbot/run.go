@@ -65,6 +65,7 @@ func runCmd(ctx context.Context, args []string, io stdio, env environ) (err erro
 	if err != nil {
 		return err
 	}
+	a.sleep = env.sleep
 	defer func() {
 		if cerr := a.Close(); cerr != nil {
 			log.Error("close the database", "err", cerr)

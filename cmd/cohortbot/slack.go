@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"cohortbot/adapters/slackbot"
+	"cohortbot/internal/reconnect"
 )
 
 // slackPlatform builds the Slack connection when SLACK_BOT_TOKEN is set; nil otherwise.
@@ -24,6 +25,7 @@ func slackPlatform(a *app) (platform, error) {
 		APIURL:        c.APIURL,
 		Core:          a.handler,
 		Log:           a.log.With("platform", slackbot.Platform),
+		Reconnect:     reconnect.Policy{Sleep: a.sleep},
 	})
 	if err != nil {
 		return nil, err

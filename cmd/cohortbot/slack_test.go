@@ -40,13 +40,19 @@ type slackBot struct {
 	fake *slackfake.Server
 	logs *logtest.Buffer
 	env  map[string]string
+	run  *bot
 }
 
 // runSlack starts `cohortbot run` against a fresh fake Slack, in Socket Mode or in HTTP
 // mode, and stops it when t ends.
 func runSlack(t *testing.T, socket bool) *slackBot {
 	t.Helper()
-	fake := slackfake.New(t)
+	return startSlack(t, slackfake.New(t), socket, nil)
+}
+
+// startSlack is runSlack on a given fake, with the reconnect waits on sleep (nil: real).
+func startSlack(t *testing.T, fake *slackfake.Server, socket bool, sleep func(context.Context, time.Duration) error) *slackBot {
+	t.Helper()
 	for _, u := range []slackfake.User{slackAdmin, slackBob, slackCarol} {
 		fake.AddUser(u)
 	}
@@ -62,8 +68,8 @@ func runSlack(t *testing.T, socket bool) *slackBot {
 	} else {
 		env["SLACK_SIGNING_SECRET"] = slackSecret
 	}
-	run := launchBot(t, env)
-	b := &slackBot{fake: fake, logs: run.log, env: env}
+	run := launch(t, env, sleep)
+	b := &slackBot{fake: fake, logs: run.log, env: env, run: run}
 	t.Cleanup(func() {
 		if err := run.stop(t); err != nil {
 			t.Errorf("run ended with %v", err)

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"time"
@@ -25,8 +26,8 @@ type RetryPolicy struct {
 }
 
 // Retry re-runs a request that failed on a transient fault, with backoff from 50 ms
-// doubling to 1 s, for up to the policy's budget. The request keeps its instant, which
-// makes a retried check-in idempotent (see study.Request.At). When the budget is spent
+// doubling to 1 s, for up to the policy's budget. The request keeps its instant and key,
+// which makes a retried check-in idempotent (see study.Request.At). When the budget is spent
 // the member gets study.Unavailable's one line — try again in a minute — rather than
 // "something went wrong".
 func Retry(p RetryPolicy, log *slog.Logger) Middleware {
@@ -43,6 +44,9 @@ func Retry(p RetryPolicy, log *slog.Logger) Middleware {
 		return study.HandlerFunc(func(ctx context.Context, req study.Request) (study.Reply, error) {
 			if req.At.IsZero() {
 				req.At = p.Now()
+			}
+			if req.Key == "" {
+				req.Key = rand.Text()
 			}
 			start := p.Now()
 			for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, time.Second) {

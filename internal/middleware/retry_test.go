@@ -19,13 +19,15 @@ var errBlip = errors.New("conn closed")
 // flaky fails with errBlip for the first n attempts, then answers; it records each
 // attempt's request instant.
 type flaky struct {
-	n   int
-	err error
-	ats []time.Time
+	n    int
+	err  error
+	ats  []time.Time
+	keys []string
 }
 
 func (f *flaky) Handle(_ context.Context, req study.Request) (study.Reply, error) {
 	f.ats = append(f.ats, req.At)
+	f.keys = append(f.keys, req.Key)
 	if len(f.ats) <= f.n {
 		return study.Reply{}, f.err
 	}
@@ -76,8 +78,8 @@ func TestRetry(t *testing.T) {
 				t.Errorf("slept %s, want %s", slept, tc.wantSlept)
 			}
 			for i, at := range h.ats {
-				if !at.Equal(start) {
-					t.Errorf("attempt %d at %s: every attempt keeps the request's first instant %s", i+1, at, start)
+				if !at.Equal(start) || h.keys[i] == "" || h.keys[i] != h.keys[0] {
+					t.Errorf("attempt %d at %s with key %q: every attempt keeps the request's first instant %s and its key %q", i+1, at, h.keys[i], start, h.keys[0])
 				}
 			}
 			if tc.wantCode == study.EUNAVAILABLE {

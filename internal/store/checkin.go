@@ -58,17 +58,20 @@ func (s *Store) checkInGo(ctx context.Context, w study.CheckInWrite) (study.Memb
 			}
 			row.DisplayName = u.Name
 		}
-		ci := checkInRow{CohortID: w.CohortID, MemberID: row.ID, Day: w.Day, Source: string(w.Source), Note: w.Note, At: ts(w.At), OnTime: w.OnTime}
+		ci := checkInRow{CohortID: w.CohortID, MemberID: row.ID, Day: w.Day, Source: string(w.Source), Note: w.Note, At: ts(w.At), OnTime: w.OnTime, Request: w.Request}
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ci)
 		if res.Error != nil {
 			return wrap(res.Error, "check in member %d for day %d", row.ID, w.Day)
 		}
 		out = toMember(row)
 		if res.RowsAffected == 0 {
-			// This very check-in, from an attempt whose answer was lost?
+			if w.Request == "" {
+				return nil
+			}
+			// This very request's check-in, from an attempt whose answer was lost?
 			var same int64
-			err := tx.Model(&checkInRow{}).Where("cohort_id = ? AND member_id = ? AND day = ? AND at = ? AND source = ?",
-				w.CohortID, row.ID, w.Day, ts(w.At), string(w.Source)).Count(&same).Error
+			err := tx.Model(&checkInRow{}).Where("cohort_id = ? AND member_id = ? AND day = ? AND request = ?",
+				w.CohortID, row.ID, w.Day, w.Request).Count(&same).Error
 			added = same > 0
 			return wrap(err, "find check-in of member %d for day %d", row.ID, w.Day)
 		}
@@ -105,8 +108,8 @@ var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
     SELECT %[1]s FROM members
      WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4 FOR UPDATE
 ), ci AS (
-    INSERT INTO check_ins (cohort_id, member_id, day, source, note, at, on_time)
-    SELECT $1, m.id, $5, $6, $7, $8, $9 FROM m
+    INSERT INTO check_ins (cohort_id, member_id, day, source, note, at, on_time, request)
+    SELECT $1, m.id, $5, $6, $7, $8, $9, $13 FROM m
     ON CONFLICT (cohort_id, member_id, day) DO NOTHING
     RETURNING member_id
 ), nd AS (
@@ -129,7 +132,7 @@ var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
 )
 SELECT %[5]s, true FROM upd
 UNION ALL
-SELECT %[1]s, EXISTS (SELECT 1 FROM check_ins x WHERE x.cohort_id = $1 AND x.member_id = m.id AND x.day = $5 AND x.at = $8 AND x.source = $6)
+SELECT %[1]s, $13 <> '' AND EXISTS (SELECT 1 FROM check_ins x WHERE x.cohort_id = $1 AND x.member_id = m.id AND x.day = $5 AND x.request = $13)
   FROM m WHERE NOT EXISTS (SELECT 1 FROM upd)`,
 	memberColumns, openStreakSQL("nd.closed_streak", "nd.days", "nd.closed_through"), prefixed("members.", memberColumns), StandingShards, prefixed("upd.", memberColumns))
 
@@ -201,7 +204,7 @@ func (s *Store) checkInPostgres(ctx context.Context, w study.CheckInWrite) (stud
 			b.Queue(renameMemberPostgresSQL, w.CohortID, u.Platform, u.Workspace, u.ID, u.Name)
 		}
 		b.Queue(checkInPostgresSQL, w.CohortID, u.Platform, u.Workspace, u.ID, w.Day, string(w.Source), w.Note, ts(w.At), w.OnTime,
-			strings.Repeat(string(study.MarkNotDone), w.Length), mark, w.Length)
+			strings.Repeat(string(study.MarkNotDone), w.Length), mark, w.Length, w.Request)
 		br := pc.SendBatch(ctx, b)
 		if err := readCheckIn(br, b.Len(), &row, &added); err != nil {
 			br.Close()

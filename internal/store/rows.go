@@ -134,6 +134,7 @@ type checkInRow struct {
 	Note     string
 	At       time.Time
 	OnTime   bool
+	Request  string
 }
 
 func (checkInRow) TableName() string { return "check_ins" }

@@ -123,13 +123,13 @@ func TestMembersAndCheckIns(t *testing.T) {
 		if m1.ID != m2.ID || m2.User.Name != "Ada L." {
 			t.Errorf("EnsureMember twice: %+v then %+v", m1, m2)
 		}
-		w := study.CheckInWrite{CohortID: c.ID, User: u, Day: 1, Source: study.SourceButton, At: t0, OnTime: true, Length: 93}
+		w := study.CheckInWrite{CohortID: c.ID, User: u, Day: 1, Source: study.SourceButton, At: t0, OnTime: true, Length: 93, Request: "req-1"}
 		m, added, err := s.CheckIn(ctx, w)
 		if err != nil || !added || m.ID != m1.ID || m.Progress.Completed != 1 || m.Progress.Streak != 1 || m.Progress.Mark(1) != study.MarkOnTime {
 			t.Fatalf("check-in: %+v added=%v err=%v", m.Progress, added, err)
 		}
 		dup := w
-		dup.Source, dup.At = study.SourceReply, t0.Add(time.Minute)
+		dup.Source, dup.At, dup.Request = study.SourceReply, t0.Add(time.Minute), "req-2"
 		if m, added, err := s.CheckIn(ctx, dup); err != nil || added || m.Progress.Completed != 1 {
 			t.Errorf("second check-in for a day: added=%v completed=%d err=%v, want nothing new", added, m.Progress.Completed, err)
 		}

@@ -21,6 +21,7 @@ type CheckInRequest struct {
 	Source  Source
 	Note    string
 	At      time.Time // when the member checked in (zero: now); see Request.At
+	Key     string    // the request's key; see Request.Key
 }
 
 // clipNote keeps a thread reply's text within a note's length: a long reply still counts.
@@ -34,7 +35,7 @@ func clipNote(text string) string {
 
 func (s *Service) done(ctx context.Context, c *call) (Reply, error) {
 	a, req := c.args, c.req
-	ci := CheckInRequest{Channel: req.Channel, Thread: req.Thread, User: req.User, Source: SourceCommand, Note: a.Get("note"), At: req.At}
+	ci := CheckInRequest{Channel: req.Channel, Thread: req.Thread, User: req.User, Source: SourceCommand, Note: a.Get("note"), At: req.At, Key: req.Key}
 	dayText := a.Get("day")
 	rest := a.Positional
 	if dayText == "" && len(rest) > 0 {
@@ -112,7 +113,7 @@ func (s *Service) checkIn(ctx context.Context, req CheckInRequest) (Reply, error
 	}
 	onTime := v.OnTime(day, now)
 	m, added, err := s.store.CheckIn(ctx, CheckInWrite{CohortID: v.ID, User: req.User, Day: day, Source: req.Source,
-		Note: req.Note, At: now, OnTime: onTime, Length: length})
+		Note: req.Note, At: now, OnTime: onTime, Length: length, Request: req.Key})
 	if err != nil {
 		return Reply{}, fmt.Errorf("check in: cohort %d day %d: %w", v.ID, day, err)
 	}

@@ -34,8 +34,8 @@ type Store interface {
 
 	// CheckIn records a check-in and keeps the member's progress (ApplyCheckIn), adding the
 	// member if new, in one transaction; added is false when the member already had that
-	// day (nothing changes then) — unless that check-in is this very write, made by an
-	// earlier attempt whose outcome was lost to a fault (the same At and Source): a
+	// day (nothing changes then) — unless that check-in is this very request's, made by
+	// an earlier attempt whose outcome was lost to a fault (the same Request key): a
 	// retried check-in counts once and is answered as done. It returns the member as
 	// they are now.
 	CheckIn(ctx context.Context, w CheckInWrite) (m Member, added bool, err error)
@@ -82,6 +82,8 @@ type CheckInWrite struct {
 	OnTime   bool
 	// Length is the track's length: the size of a member's day marks.
 	Length int
+	// Request is the key of the request that checks in ("" for none).
+	Request string
 }
 
 // Standings are the reads behind leaderboards, recaps and reminders: each reads the top

@@ -32,10 +32,12 @@ type Request struct {
 	Options map[string]string
 	// Action is a pressed button's id.
 	Action string
-	// At is when the request was first taken (zero: now). A request retried after a
-	// transient fault keeps it, so that a check-in that did commit before the fault is
-	// recognised as the same check-in rather than a repeat.
-	At time.Time
+	// At is when the request was first taken (zero: now) and Key identifies it (the
+	// Retry middleware sets both). A request retried after a transient fault keeps them:
+	// a check-in that did commit before the fault is recognised as its own by Key, and is
+	// timed when the member sent it.
+	At  time.Time
+	Key string
 }
 
 // Handler is the core as adapters see it: one request in, one reply out.
@@ -222,14 +224,14 @@ func (s *Service) press(ctx context.Context, req Request) (Reply, error) {
 	case actionRemindOff:
 		return s.remindOff(ctx, req, int64(day))
 	}
-	return s.CheckIn(ctx, CheckInRequest{Channel: req.Channel, User: req.User, Day: day, Source: SourceButton, At: req.At})
+	return s.CheckIn(ctx, CheckInRequest{Channel: req.Channel, User: req.User, Day: day, Source: SourceButton, At: req.At, Key: req.Key})
 }
 
 // threadReply checks in a member who replied in a day's thread. Replies elsewhere — a
 // thread that is not a day's, a channel without a cohort — are not check-ins (ENOTFOUND),
 // and adapters ignore them quietly.
 func (s *Service) threadReply(ctx context.Context, req Request) (Reply, error) {
-	return s.CheckIn(ctx, CheckInRequest{Channel: req.Channel, User: req.User, Thread: req.Thread, Source: SourceReply, Note: clipNote(req.Text), At: req.At})
+	return s.CheckIn(ctx, CheckInRequest{Channel: req.Channel, User: req.User, Thread: req.Thread, Source: SourceReply, Note: clipNote(req.Text), At: req.At, Key: req.Key})
 }
 
 // IsNotACheckIn reports whether a thread reply's error only means the reply was not a
