@@ -28,17 +28,31 @@ func (s *Service) set(ctx context.Context, cl *call) (Reply, error) {
 	if len(a.Named) == 0 {
 		return Reply{}, Errorf(EINVALID, "nothing to set: /cohort set %s", cl.cmd.usage())
 	}
-	var msgs []Message
-	if role, ok := a.Named[settingOrganizerRole]; ok {
-		text, err := s.setOrganizerRole(ctx, req, strings.TrimSpace(role))
+	// Every setting is read and checked before anything is saved: a refusal changes nothing.
+	role, roleSet := a.Named[settingOrganizerRole]
+	if roleSet {
+		var err error
+		if role, err = organizerRole(req, strings.TrimSpace(role)); err != nil {
+			return Reply{}, err
+		}
+		delete(a.Named, settingOrganizerRole)
+	}
+	saveRole := func() ([]Message, error) {
+		if !roleSet {
+			return nil, nil
+		}
+		text, err := s.saveOrganizerRole(ctx, req, role)
+		if err != nil {
+			return nil, err
+		}
+		return []Message{{Sections: []Section{{Text: text, Mentions: true}}}}, nil
+	}
+	if roleSet && len(a.Named) == 0 {
+		msgs, err := saveRole()
 		if err != nil {
 			return Reply{}, err
 		}
-		msgs = append(msgs, Message{Sections: []Section{{Text: text, Mentions: true}}})
-		delete(a.Named, settingOrganizerRole)
-		if len(a.Named) == 0 {
-			return Reply{Messages: msgs}, nil
-		}
+		return Reply{Messages: msgs}, nil
 	}
 	next := *v.Cohort
 	var changed []string
@@ -127,6 +141,10 @@ func (s *Service) set(ctx context.Context, cl *call) (Reply, error) {
 		changed = append(changed, "streak freezes "+orOff(map[int]string{0: "", 1: "1", 2: "2", 3: "3"}[next.MaxFreezes]))
 	}
 	nv, err := s.save(ctx, v, next)
+	if err != nil {
+		return Reply{}, err
+	}
+	msgs, err := saveRole()
 	if err != nil {
 		return Reply{}, err
 	}
