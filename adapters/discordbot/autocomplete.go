@@ -10,6 +10,17 @@ import (
 // autocomplete offers IANA time zones: the only options registered with autocomplete are
 // the table's time-zone options.
 func (b *Bot) autocomplete(ctx context.Context, i *discordgo.Interaction) {
+	err := b.call(ctx, "POST /interactions/{id}/{token}/callback", http.MethodPost,
+		discordgo.EndpointInteractionResponse(i.ID, i.Token),
+		callback{Type: respondAutocomplete, Data: map[string]any{"choices": b.zoneChoices(i)}}, nil,
+		callOpts{})
+	if err != nil {
+		b.log.Warn("discord: autocomplete", "err", err)
+	}
+}
+
+// zoneChoices are the time zones matching what the member is typing in the focused option.
+func (b *Bot) zoneChoices(i *discordgo.Interaction) []*discordgo.ApplicationCommandOptionChoice {
 	data := i.ApplicationCommandData()
 	opts := data.Options
 	if len(opts) > 0 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
@@ -23,11 +34,5 @@ func (b *Bot) autocomplete(ctx context.Context, i *discordgo.Interaction) {
 			}
 		}
 	}
-	err := b.call(ctx, "POST /interactions/{id}/{token}/callback", http.MethodPost,
-		discordgo.EndpointInteractionResponse(i.ID, i.Token),
-		callback{Type: respondAutocomplete, Data: map[string]any{"choices": choices}}, nil,
-		callOpts{})
-	if err != nil {
-		b.log.Warn("discord: autocomplete", "err", err)
-	}
+	return choices
 }
