@@ -19,19 +19,27 @@ func (b *Bot) autocomplete(ctx context.Context, i *discordgo.Interaction) {
 	}
 }
 
-// zoneChoices are the time zones matching what the member is typing in the focused option.
+// maxChoices is the most choices Discord takes in an autocomplete answer.
+const maxChoices = 25
+
+// zoneChoices are the time zones matching what the member is typing in the focused option
+// (the first, should a payload mark several), none for data that could not be decoded.
 func (b *Bot) zoneChoices(i *discordgo.Interaction) []*discordgo.ApplicationCommandOptionChoice {
-	data := i.ApplicationCommandData()
+	choices := []*discordgo.ApplicationCommandOptionChoice{}
+	data, ok := commandData(i)
+	if !ok {
+		return choices
+	}
 	opts := data.Options
 	if len(opts) > 0 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
 		opts = opts[0].Options
 	}
-	choices := []*discordgo.ApplicationCommandOptionChoice{}
 	for _, o := range opts {
 		if o.Focused {
-			for _, z := range b.zones.match(optionString(o), 25) {
+			for _, z := range b.zones.match(optionString(o), maxChoices) {
 				choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: z, Value: z})
 			}
+			break
 		}
 	}
 	return choices

@@ -226,7 +226,7 @@ func FuzzDiscordInteraction(f *testing.F) {
 					t.Errorf("%s: choice %q (%v) is not a time zone: %v", what, c.Name, c.Value, err)
 				}
 			}
-			if n := len(fd.bot.zoneChoices(i)); n > 25 {
+			if n := len(fd.bot.zoneChoices(i)); n > maxChoices {
 				t.Errorf("%s: %d choices; Discord takes 25", what, n)
 			}
 			if len(fd.calls) > 0 {
@@ -280,12 +280,12 @@ func checkDiscordRequest(t *testing.T, what string, i *discordgo.Interaction, ra
 		t.Errorf("%s: roles %v, the payload's are %v", what, req.Roles, roles)
 	}
 	if i.Type == discordgo.InteractionMessageComponent {
-		if d := i.MessageComponentData(); req.Source != study.SourceButton || req.Action != d.CustomID {
+		if d, _ := componentData(i); req.Source != study.SourceButton || req.Action != d.CustomID {
 			t.Errorf("%s: a press reached the core as %s %q", what, req.Source, req.Action)
 		}
 		return
 	}
-	d := i.ApplicationCommandData()
+	d, _ := commandData(i)
 	opts, sub := d.Options, ""
 	if len(opts) > 0 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
 		sub, opts = opts[0].Name, opts[0].Options
