@@ -206,6 +206,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"/done", false, otherRoom, study.ENOTFOUND, "This channel has no cohort yet: an organizer starts one with /cohort setup start:YYYY-MM-DD time:HH:MM tz:Area/City"},
 		{"/today", false, otherRoom, study.ENOTFOUND, "This channel has no cohort yet: an organizer starts one with /cohort setup start:YYYY-MM-DD time:HH:MM tz:Area/City"},
 		{"/done 2", false, room, study.ECONFLICT, "You already checked in for day 2."},
+		{"/today day:3", false, room, study.EINVALID, `unknown option "day": this command takes no options`},
 	}
 	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
 		e := newEnv(t, d, "2027-01-04T10:00:00Z")
