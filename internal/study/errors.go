@@ -3,6 +3,9 @@ package study
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
 )
 
 // Error codes. Adapters map them to replies; the store maps driver errors to them.
@@ -83,3 +86,25 @@ func ErrorMessage(err error) string {
 func ErrorReply(err error) Reply {
 	return Reply{Ephemeral: true, Messages: []Message{{Sections: []Section{{Text: "⚠️ " + ErrorMessage(err)}}}}}
 }
+
+// oneLine is text a member typed, made safe to quote in a one-line refusal: control
+// characters and line separators are shown as escapes ("\n"), everything else as typed.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, breaksLine) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if breaksLine(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// breaksLine is true for the characters a one-line text must not hold: control
+// characters (line feeds, tabs, escapes) and Unicode's line and paragraph separators.
+func breaksLine(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }

@@ -80,6 +80,10 @@ func checkName(n string) error {
 	if strings.TrimSpace(n) == "" {
 		return Errorf(EINVALID, "the name is empty")
 	}
+	// The name is quoted in replies and refusals, which are one line each.
+	if strings.ContainsFunc(n, breaksLine) {
+		return Errorf(EINVALID, "the name must be one line of text, without line breaks or tabs")
+	}
 	if l := utf8.RuneCountInString(n); l > maxName {
 		return Errorf(EINVALID, "the name is %d characters; keep it under %d", l, maxName)
 	}
@@ -111,7 +115,7 @@ func (s *Service) link(ctx context.Context, cl *call) (Reply, error) {
 	}
 	c, err := s.store.CohortByLinkCode(ctx, code)
 	if ErrorCode(err) == ENOTFOUND {
-		return Reply{}, Errorf(ENOTFOUND, "no cohort has link code %s: copy it from /cohort status", code)
+		return Reply{}, Errorf(ENOTFOUND, "no cohort has link code %s: copy it from /cohort status", oneLine(code))
 	} else if err != nil {
 		return Reply{}, fmt.Errorf("link: %w", err)
 	}
