@@ -88,6 +88,9 @@ func (s *Service) set(ctx context.Context, cl *call) (Reply, error) {
 		if next.Start, err = ParseDate(st); err != nil {
 			return Reply{}, err
 		}
+		if err := checkStart(next.Start, v.Calendar.Today(s.now())); err != nil {
+			return Reply{}, err
+		}
 		changed = append(changed, "start "+next.Start.String())
 	}
 	for _, k := range []string{"leaderboard", "recap"} {
@@ -217,6 +220,13 @@ func (s *Service) pause(ctx context.Context, cl *call) (Reply, error) {
 	}
 	if !r.Until.IsZero() && r.Until.Before(r.From) {
 		return Reply{}, Errorf(EINVALID, "until %s is before from %s", r.Until, r.From)
+	}
+	// A pause is planned within the coming year; a longer one is open-ended, ended with
+	// /cohort resume.
+	for _, d := range []Date{r.From, r.Until} {
+		if d.Sub(today) > maxReach {
+			return Reply{}, Errorf(EINVALID, "%s is more than a year ahead: pause within the coming year, or without until and /cohort resume later", d)
+		}
 	}
 	for _, p := range v.Pauses {
 		if p.Until.IsZero() {
