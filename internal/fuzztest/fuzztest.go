@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"cohortbot/internal/clocktest"
 	"cohortbot/internal/curriculum"
@@ -318,7 +319,11 @@ func CheckRefusal(t testing.TB, what string, err error) {
 	}
 }
 
-// CheckShown fails t unless a refusal as a member sees it is one line of text.
+// maxRefusal is the most a one-line refusal may take: well within a Slack section (3000)
+// and a Discord message (2000), whatever the member typed.
+const maxRefusal = 400
+
+// CheckShown fails t unless a refusal as a member sees it is one short line of text.
 func CheckShown(t testing.TB, what string, r study.Reply) {
 	t.Helper()
 	if len(r.Messages) != 1 {
@@ -331,6 +336,8 @@ func CheckShown(t testing.TB, what string, r study.Reply) {
 		t.Errorf("%s: an empty refusal", what)
 	case strings.ContainsAny(text, "\n\r"):
 		t.Errorf("%s: a refusal of more than one line: %q", what, text)
+	case utf8.RuneCountInString(text) > maxRefusal:
+		t.Errorf("%s: a refusal of %d characters, not one short line: %q", what, utf8.RuneCountInString(text), text)
 	case strings.Contains(text, "Something went wrong"):
 		t.Errorf("%s: the generic refusal for a member's input: %q", what, text)
 	}

@@ -158,7 +158,7 @@ func (s *Service) command(ctx context.Context, req Request) (Reply, error) {
 	case c == nil && group == nil && req.Command == "":
 		c, _ = s.commands.lookup("help", "")
 	case c == nil && group == nil:
-		return Reply{}, Errorf(EINVALID, "unknown command /%s: try /help", oneLine(req.Command))
+		return Reply{}, Errorf(EINVALID, "unknown command /%s: try /help", req.Command)
 	case c == nil && (req.Sub == "" || req.Sub == "help"):
 		// "/cohort" or "/cohort help": the organizers' part of the help.
 		return s.helpReply(true, req.Channel.Platform), nil

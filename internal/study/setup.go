@@ -127,7 +127,7 @@ func (s *Service) link(ctx context.Context, cl *call) (Reply, error) {
 	}
 	c, err := s.store.CohortByLinkCode(ctx, code)
 	if ErrorCode(err) == ENOTFOUND {
-		return Reply{}, Errorf(ENOTFOUND, "no cohort has link code %s: copy it from /cohort status", oneLine(code))
+		return Reply{}, Errorf(ENOTFOUND, "no cohort has link code %s: copy it from /cohort status", code)
 	} else if err != nil {
 		return Reply{}, fmt.Errorf("link: %w", err)
 	}
