@@ -93,7 +93,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			lines := 1
 			if ok {
-				lines = strings.Count(string(file.Data), "\n") + 1
+				lines = yamlLines(file.Data)
 			}
 			if p.Line < 0 || p.Line > lines+1 {
 				t.Errorf("%v: line %d of a file with %d lines", p, p.Line, lines)
@@ -117,6 +117,11 @@ func FuzzLoad(f *testing.F) {
 		}
 		checkTrack(t, src, stubs)
 	})
+}
+
+// yamlLines counts a file's lines as YAML does: "\r\n", "\r" and "\n" each end one.
+func yamlLines(b []byte) int {
+	return strings.Count(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n") + strings.Count(string(b), "\r") - strings.Count(string(b), "\r\n") + 1
 }
 
 func checkTrack(t *testing.T, src *curriculum.Source, stubs bool) {
