@@ -168,16 +168,9 @@ func (w *World) Store() *store.Store { return w.st }
 // Config is the world's platform side.
 func (w *World) Config() Config { return w.cfg }
 
-// Core is a handler that always reaches the current service: adapters are built once
-// with it and survive resets.
-func (w *World) Core() study.Handler {
-	return study.HandlerFunc(func(ctx context.Context, req study.Request) (study.Reply, error) {
-		return w.svc.Handle(ctx, req)
-	})
-}
-
-// Settle ends one input: when the store changed, it fails t if the input was refused and
-// restores the baseline either way. changed reports whether anything was written.
+// Settle ends one input: when the store's data changed, it fails t if the input was
+// refused, and restores the baseline either way; changed reports whether the data changed.
+// Adapters reach the core through Service, which is a new one after a restore.
 func (w *World) Settle(t testing.TB, refused error) (changed bool) {
 	t.Helper()
 	if w.totalChanges(t) == w.writes {
