@@ -68,7 +68,10 @@ func personal(i *discordgo.Interaction) bool {
 	if i.Type != discordgo.InteractionApplicationCommand {
 		return true
 	}
-	d := i.ApplicationCommandData()
+	d, ok := commandData(i)
+	if !ok {
+		return true
+	}
 	sub := ""
 	if len(d.Options) > 0 && d.Options[0].Type == discordgo.ApplicationCommandOptionSubCommand {
 		sub = d.Options[0].Name

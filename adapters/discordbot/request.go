@@ -15,12 +15,47 @@ import (
 // errPanicked stands for a panic while translating an interaction.
 var errPanicked = errors.New("discord: request translation panicked")
 
+// errUnreadable refuses an interaction whose data discordgo could not decode.
+var errUnreadable = study.Errorf(study.EINVALID, "cohortbot could not read what Discord sent for this; please try again.")
+
+// isSnowflake reports whether id looks like a Discord id: up to 20 digits.
+func isSnowflake(id string) bool {
+	if id == "" || len(id) > 20 {
+		return false
+	}
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// commandData is a slash command's or an autocomplete's data. discordgo hands a gateway
+// event on even when it could not decode it, with Data unset, and its own accessor
+// (ApplicationCommandData) panics then: ok is false instead.
+func commandData(i *discordgo.Interaction) (discordgo.ApplicationCommandInteractionData, bool) {
+	d, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
+	return d, ok && (i.Type == discordgo.InteractionApplicationCommand || i.Type == discordgo.InteractionApplicationCommandAutocomplete)
+}
+
+// componentData is a button press's data, ok false when it could not be decoded.
+func componentData(i *discordgo.Interaction) (discordgo.MessageComponentInteractionData, bool) {
+	d, ok := i.Data.(discordgo.MessageComponentInteractionData)
+	return d, ok && i.Type == discordgo.InteractionMessageComponent
+}
+
 // answer translates a command or a button press into a core request and returns the
 // core's reply.
 func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, raw json.RawMessage) (study.Reply, error) {
 	u, perms, roles, nick := member(i)
 	if i.GuildID == "" || u == nil {
 		return study.Reply{}, study.Errorf(study.EINVALID, "cohortbot works in server channels, not in direct messages.")
+	}
+	if !isSnowflake(i.ChannelID) {
+		// Discord always names the channel; the REST lookup of a thread's parent must not
+		// be asked about anything else.
+		return study.Reply{}, errUnreadable
 	}
 	ch, err := b.channelRef(ctx, i, raw)
 	if err != nil {
@@ -36,10 +71,17 @@ func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, raw json.Raw
 		req.Thread = i.ChannelID // typed in a day's thread: /done means that day
 	}
 	if i.Type == discordgo.InteractionMessageComponent {
-		req.Source, req.Action = study.SourceButton, i.MessageComponentData().CustomID
+		data, ok := componentData(i)
+		if !ok {
+			return study.Reply{}, errUnreadable
+		}
+		req.Source, req.Action = study.SourceButton, data.CustomID
 		return b.core.Handle(ctx, req)
 	}
-	data := i.ApplicationCommandData()
+	data, ok := commandData(i)
+	if !ok {
+		return study.Reply{}, errUnreadable
+	}
 	req.Command, req.Options = data.Name, map[string]string{}
 	opts := data.Options
 	if len(opts) > 0 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {

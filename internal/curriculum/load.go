@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -165,7 +166,7 @@ func decodeFile(fsys fs.FS, name string, into any, problems *[]Problem) (located
 	loc := located{file: name, lines: map[string]int{}}
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		*problems = append(*problems, Problem{File: name, Msg: "cannot read: " + err.Error()})
+		*problems = append(*problems, Problem{File: name, Msg: oneLine("cannot read: " + err.Error())})
 		return loc, false
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -194,7 +195,27 @@ func yamlProblem(file, msg string) Problem {
 		p.Line, _ = strconv.Atoi(m[1])
 		p.Msg = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(p.Msg, m[0]), ":"))
 	}
+	p.Msg = oneLine(p.Msg)
 	return p
+}
+
+// oneLine keeps a problem on its one line: messages quote the author's keys and values as
+// written, line breaks included, so control characters and line separators are escaped.
+func oneLine(s string) string {
+	escape := func(r rune) bool { return (unicode.IsControl(r) && r != '\t') || r == '\u2028' || r == '\u2029' }
+	if !strings.ContainsFunc(s, escape) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if escape(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func walkLines(n *yaml.Node, prefix string, lines map[string]int) {

@@ -40,7 +40,7 @@ type validator struct {
 }
 
 func (v *validator) add(l located, path, format string, args ...any) {
-	v.problems = append(v.problems, Problem{File: l.file, Line: l.at(path), Msg: fmt.Sprintf(format, args...)})
+	v.problems = append(v.problems, Problem{File: l.file, Line: l.at(path), Msg: oneLine(fmt.Sprintf(format, args...))})
 }
 
 func (v *validator) track(t trackFile, l located) {

@@ -43,11 +43,19 @@ func parseArgs(text string, keys []string, strict bool) (Args, error) {
 			a.Named[k] = v
 			continue
 		} else if ok && strict && looksLikeOption(k) {
-			return a, Errorf(EINVALID, "unknown option %q: this command takes %s", k, strings.Join(keys, ", "))
+			return a, unknownOption(k, keys)
 		}
 		a.Positional = append(a.Positional, tok)
 	}
 	return a, nil
+}
+
+// unknownOption refuses an option the command does not have.
+func unknownOption(k string, keys []string) error {
+	if len(keys) == 0 {
+		return Errorf(EINVALID, "unknown option %q: this command takes no options", k)
+	}
+	return Errorf(EINVALID, "unknown option %q: this command takes %s", k, strings.Join(keys, ", "))
 }
 
 // splitKey splits "key:value" or "key=value" at the first separator.

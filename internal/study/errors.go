@@ -3,6 +3,10 @@ package study
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Error codes. Adapters map them to replies; the store maps driver errors to them.
@@ -34,10 +38,44 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }
 
-// Errorf builds a coded error with a member-facing message.
+// Errorf builds a coded error with a member-facing message. Its text arguments are often
+// what the member typed, so the message is kept to one short line whatever was typed:
+// each is shown on one line (oneLine), and the longest are shortened until the message
+// fits maxMessage characters.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	args = append([]any(nil), args...)
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = oneLine(s)
+		}
+	}
+	msg := fmt.Sprintf(format, args...)
+	for utf8.RuneCountInString(msg) > maxMessage {
+		longest, n := -1, minClipped
+		for i, a := range args {
+			if s, ok := a.(string); ok {
+				if l := utf8.RuneCountInString(s); l > n {
+					longest, n = i, l
+				}
+			}
+		}
+		if longest < 0 {
+			break // no text longer than minClipped left: the format itself is long
+		}
+		over := utf8.RuneCountInString(msg) - maxMessage
+		keep := max(minClipped-1, n-over-1) // and "…": each shortening makes it shorter
+		args[longest] = string([]rune(args[longest].(string))[:keep]) + "…"
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &Error{Code: code, Message: msg}
 }
+
+// A refusal is one short line: at most maxMessage characters, which fits a Slack section
+// and a Discord message with room to spare; text shortened to fit keeps minClipped.
+const (
+	maxMessage = 300
+	minClipped = 20
+)
 
 // OpError is how a store reports a coded failure: op names what it was doing, for the
 // log; the member-facing message is a generic line for the code, since a store does not
@@ -96,3 +134,26 @@ func ErrorMessage(err error) string {
 func ErrorReply(err error) Reply {
 	return Reply{Ephemeral: true, Messages: []Message{{Sections: []Section{{Text: "⚠️ " + ErrorMessage(err)}}}}}
 }
+
+// oneLine is text a member typed, made safe to quote in a one-line refusal (Errorf applies
+// it to every text argument): control characters and line separators are shown as
+// escapes ("\n"), everything else as typed.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, breaksLine) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if breaksLine(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// breaksLine is true for the characters a one-line text must not hold: control
+// characters (line feeds, tabs, escapes) and Unicode's line and paragraph separators.
+func breaksLine(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }

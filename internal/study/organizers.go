@@ -60,9 +60,9 @@ func (s *Service) setOrganizers(ctx context.Context, req Request, value string, 
 	return fmt.Sprintf("👥 Organizers of this channel: %s. Admins are organizers too.", strings.Join(mentions, ", ")), nil
 }
 
-// setOrganizerRole makes a role's members organizers. A role can hold many people, so
-// only the platform's admins choose it.
-func (s *Service) setOrganizerRole(ctx context.Context, req Request, value string) (string, error) {
+// organizerRole reads the role that is to make its members organizers. A role can hold
+// many people, so only the platform's admins choose it.
+func organizerRole(req Request, value string) (string, error) {
 	if !req.Admin {
 		return "", Errorf(EFORBIDDEN, "Only members with Manage Server can choose the organizer role.")
 	}
@@ -76,6 +76,11 @@ func (s *Service) setOrganizerRole(ctx context.Context, req Request, value strin
 	if role == req.Channel.Workspace {
 		return "", Errorf(EINVALID, "@everyone cannot be the organizer role: pick a role that organizers have")
 	}
+	return role, nil
+}
+
+// saveOrganizerRole makes a role (read by organizerRole) the channel's organizer role.
+func (s *Service) saveOrganizerRole(ctx context.Context, req Request, role string) (string, error) {
 	if err := s.store.SetChannelSetting(ctx, req.Channel, settingOrganizerRole, role); err != nil {
 		return "", fmt.Errorf("save organizer role: %w", err)
 	}

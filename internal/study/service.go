@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -206,8 +208,12 @@ func parseCommandArgs(req Request, c *Command) (Args, error) {
 	if err != nil {
 		return a, err
 	}
-	for k, v := range req.Options {
-		a.Named[k] = v
+	// Typed options (Discord) are the command's own; any other name is refused, as in text.
+	for _, k := range slices.Sorted(maps.Keys(req.Options)) {
+		if !slices.Contains(keys, k) {
+			return a, unknownOption(k, keys)
+		}
+		a.Named[k] = req.Options[k]
 	}
 	return a, nil
 }

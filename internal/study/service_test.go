@@ -206,6 +206,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"/done", false, otherRoom, study.ENOTFOUND, "This channel has no cohort yet: an organizer starts one with /cohort setup start:YYYY-MM-DD time:HH:MM tz:Area/City"},
 		{"/today", false, otherRoom, study.ENOTFOUND, "This channel has no cohort yet: an organizer starts one with /cohort setup start:YYYY-MM-DD time:HH:MM tz:Area/City"},
 		{"/done 2", false, room, study.ECONFLICT, "You already checked in for day 2."},
+		{"/today day:3", false, room, study.EINVALID, `unknown option "day": this command takes no options`},
+		{"/fro\nb", false, room, study.EINVALID, `unknown command /fro\nb: try /help`},
+		{"/cohort setup start:2027-01-04 time:09:00 tz:UTC name:\"two\nlines\"", true, otherRoom, study.EINVALID, "the name must be one line of text, without line breaks or tabs"},
+		{"/cohort link code:\"AB\nCD\"", true, otherRoom, study.ENOTFOUND, `no cohort has link code AB\nCD: copy it from /cohort status`},
+		{"/cohort pause from:2027-01-10 until:9999-12-31", true, room, study.EINVALID, "9999-12-31 is more than a year ahead: pause within the coming year, or without until and /cohort resume later"},
 	}
 	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
 		e := newEnv(t, d, "2027-01-04T10:00:00Z")

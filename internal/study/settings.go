@@ -28,17 +28,31 @@ func (s *Service) set(ctx context.Context, cl *call) (Reply, error) {
 	if len(a.Named) == 0 {
 		return Reply{}, Errorf(EINVALID, "nothing to set: /cohort set %s", cl.cmd.usage())
 	}
-	var msgs []Message
-	if role, ok := a.Named[settingOrganizerRole]; ok {
-		text, err := s.setOrganizerRole(ctx, req, strings.TrimSpace(role))
+	// Every setting is read and checked before anything is saved: a refusal changes nothing.
+	role, roleSet := a.Named[settingOrganizerRole]
+	if roleSet {
+		var err error
+		if role, err = organizerRole(req, strings.TrimSpace(role)); err != nil {
+			return Reply{}, err
+		}
+		delete(a.Named, settingOrganizerRole)
+	}
+	saveRole := func() ([]Message, error) {
+		if !roleSet {
+			return nil, nil
+		}
+		text, err := s.saveOrganizerRole(ctx, req, role)
+		if err != nil {
+			return nil, err
+		}
+		return []Message{{Sections: []Section{{Text: text, Mentions: true}}}}, nil
+	}
+	if roleSet && len(a.Named) == 0 {
+		msgs, err := saveRole()
 		if err != nil {
 			return Reply{}, err
 		}
-		msgs = append(msgs, Message{Sections: []Section{{Text: text, Mentions: true}}})
-		delete(a.Named, settingOrganizerRole)
-		if len(a.Named) == 0 {
-			return Reply{Messages: msgs}, nil
-		}
+		return Reply{Messages: msgs}, nil
 	}
 	next := *v.Cohort
 	var changed []string
@@ -72,6 +86,9 @@ func (s *Service) set(ctx context.Context, cl *call) (Reply, error) {
 	}
 	if st := a.Get("start"); st != "" {
 		if next.Start, err = ParseDate(st); err != nil {
+			return Reply{}, err
+		}
+		if err := checkStart(next.Start, v.Calendar.Today(s.now())); err != nil {
 			return Reply{}, err
 		}
 		changed = append(changed, "start "+next.Start.String())
@@ -127,6 +144,10 @@ func (s *Service) set(ctx context.Context, cl *call) (Reply, error) {
 		changed = append(changed, "streak freezes "+orOff(map[int]string{0: "", 1: "1", 2: "2", 3: "3"}[next.MaxFreezes]))
 	}
 	nv, err := s.save(ctx, v, next)
+	if err != nil {
+		return Reply{}, err
+	}
+	msgs, err := saveRole()
 	if err != nil {
 		return Reply{}, err
 	}
@@ -199,6 +220,13 @@ func (s *Service) pause(ctx context.Context, cl *call) (Reply, error) {
 	}
 	if !r.Until.IsZero() && r.Until.Before(r.From) {
 		return Reply{}, Errorf(EINVALID, "until %s is before from %s", r.Until, r.From)
+	}
+	// A pause is planned within the coming year; a longer one is open-ended, ended with
+	// /cohort resume.
+	for _, d := range []Date{r.From, r.Until} {
+		if d.Sub(today) > maxReach {
+			return Reply{}, Errorf(EINVALID, "%s is more than a year ahead: pause within the coming year, or without until and /cohort resume later", d)
+		}
 	}
 	for _, p := range v.Pauses {
 		if p.Until.IsZero() {

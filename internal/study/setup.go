@@ -53,8 +53,8 @@ func (s *Service) setup(ctx context.Context, cl *call) (Reply, error) {
 	if err := checkName(c.Name); err != nil {
 		return Reply{}, err
 	}
-	if today := DateOf(s.now(), loc); today.Sub(c.Start) > 366 || c.Start.Sub(today) > 366 {
-		return Reply{}, Errorf(EINVALID, "start %s is more than a year from today (%s)", c.Start, today)
+	if err := checkStart(c.Start, DateOf(s.now(), loc)); err != nil {
+		return Reply{}, err
 	}
 	if existing, err := s.store.CohortByChannel(ctx, req.Channel); err == nil {
 		return Reply{}, Errorf(ECONFLICT, "This channel already runs “%s”; change it with /cohort set.", existing.Name)
@@ -76,9 +76,25 @@ func (s *Service) setup(ctx context.Context, cl *call) (Reply, error) {
 		c.Name, v.Track.Len(), v.Track.Title, c.Start.Human(), c.PostAt, c.TZ, c.Cadence, end.Human()), nil
 }
 
+// maxReach is how far from today, in days, an organizer's dates may be: a start, the ends
+// of a pause.
+const maxReach = 366
+
+// checkStart refuses a start more than a year from today.
+func checkStart(start, today Date) error {
+	if today.Sub(start) > maxReach || start.Sub(today) > maxReach {
+		return Errorf(EINVALID, "start %s is more than a year from today (%s)", start, today)
+	}
+	return nil
+}
+
 func checkName(n string) error {
 	if strings.TrimSpace(n) == "" {
 		return Errorf(EINVALID, "the name is empty")
+	}
+	// The name is quoted in replies and refusals, which are one line each.
+	if strings.ContainsFunc(n, breaksLine) {
+		return Errorf(EINVALID, "the name must be one line of text, without line breaks or tabs")
 	}
 	if l := utf8.RuneCountInString(n); l > maxName {
 		return Errorf(EINVALID, "the name is %d characters; keep it under %d", l, maxName)

@@ -212,6 +212,16 @@ func (s *Server) Reactions() []Reaction {
 	return append([]Reaction(nil), s.reactions...)
 }
 
+// Forget drops what the fake has recorded — messages, ephemerals, responses, reactions and
+// call times — keeping its users and settings: long runs such as fuzzing look only at
+// what each input caused, and must not grow the fake's memory with every input.
+func (s *Server) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.messages, s.ephemerals, s.responses, s.reactions = nil, nil, nil, nil
+	s.calls = map[string][]time.Time{}
+}
+
 // NewResponseURL makes a response_url on the fake and returns it with its id.
 func (s *Server) NewResponseURL() (string, string) {
 	s.mu.Lock()
