@@ -120,7 +120,7 @@ func insertPosts(db *gorm.DB, posts []study.NewPost, now time.Time) (int, error)
 			status = study.PostPending
 		}
 		rows[i] = postRow{
-			CohortID: p.CohortID, ChannelID: p.ChannelID, Kind: string(p.Kind), Period: p.Period, Day: p.Day,
+			CohortID: p.CohortID, ChannelID: p.ChannelID, MemberID: memberID(p.MemberID), Kind: string(p.Kind), Period: p.Period, Day: p.Day,
 			Status: string(status), LastError: p.LastError, Nonce: nonce(p),
 			DueAt: ts(p.DueAt), NotBefore: ts(p.DueAt), ExpiresAt: ts(p.ExpiresAt), CreatedAt: ts(now),
 		}
@@ -134,11 +134,22 @@ func insertPosts(db *gorm.DB, posts []study.NewPost, now time.Time) (int, error)
 	return int(res.RowsAffected), nil
 }
 
+func memberID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
 // nonce is derived from the outbox key, so a resend of the same row after a crash carries
 // the same nonce and the platform can recognise it (Discord allows 25 characters).
 func nonce(p study.NewPost) string {
+	key := fmt.Sprintf("%d|%s|%s", p.ChannelID, p.Kind, p.Period)
+	if p.MemberID != 0 {
+		key = fmt.Sprintf("%d|m%d|%s|%s", p.ChannelID, p.MemberID, p.Kind, p.Period)
+	}
 	h := uint64(14695981039346656037)
-	for _, b := range []byte(fmt.Sprintf("%d|%s|%s", p.ChannelID, p.Kind, p.Period)) {
+	for _, b := range []byte(key) {
 		h ^= uint64(b)
 		h *= 1099511628211
 	}
@@ -153,11 +164,12 @@ WHERE id IN (
       AND p.not_before <= @now
       AND NOT EXISTS (
           SELECT 1 FROM posts e
-          WHERE e.channel_id = p.channel_id AND e.status IN ('pending', 'sending')
+          WHERE e.channel_id = p.channel_id AND COALESCE(e.member_id, 0) = COALESCE(p.member_id, 0)
+            AND e.status IN ('pending', 'sending')
             AND (e.due_at < p.due_at OR (e.due_at = p.due_at AND e.id < p.id)))
     ORDER BY p.due_at, p.id
     LIMIT @limit %s)
-RETURNING id, cohort_id, channel_id, kind, period, day, status, attempts, last_error, nonce,
+RETURNING id, cohort_id, channel_id, member_id, kind, period, day, status, attempts, last_error, nonce,
           message_id, thread_id, parts_sent, due_at, not_before, expires_at, lease_until, sent_at, created_at`
 
 func (s *Store) ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error) {
@@ -190,6 +202,10 @@ func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, erro
 	for _, c := range chans {
 		refs[c.ID] = study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}
 	}
+	to, err := s.recipients(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]study.Post, len(rows))
 	for i, r := range rows {
 		out[i] = study.Post{
@@ -198,12 +214,46 @@ func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, erro
 			Nonce: r.Nonce, Done: study.Delivered{Parts: r.PartsSent, MessageID: r.MessageID, ThreadID: r.ThreadID},
 			DueAt: r.DueAt, ExpiresAt: r.ExpiresAt,
 		}
+		if r.MemberID != nil {
+			out[i].MemberID, out[i].To = *r.MemberID, to[*r.MemberID]
+		}
 		if r.SentAt != nil {
 			out[i].SentAt = *r.SentAt
 		}
 		if r.LeaseUntil != nil {
 			out[i].Lease = *r.LeaseUntil
 		}
+	}
+	return out, nil
+}
+
+// recipients reads who the direct messages among rows go to: the members' platform
+// accounts and names.
+func (s *Store) recipients(ctx context.Context, rows []postRow) (map[int64]study.UserRef, error) {
+	var ids []int64
+	for _, r := range rows {
+		if r.MemberID != nil {
+			ids = append(ids, *r.MemberID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var ms []struct {
+		ID          int64
+		Platform    string
+		WorkspaceID string
+		UserID      string
+		DisplayName string
+	}
+	err := s.db.WithContext(ctx).Table("members").Select("id, platform, workspace_id, user_id, display_name").
+		Where("id IN ?", ids).Scan(&ms).Error
+	if err != nil {
+		return nil, wrap(err, "recipients of %d posts", len(ids))
+	}
+	out := make(map[int64]study.UserRef, len(ms))
+	for _, m := range ms {
+		out[m.ID] = study.UserRef{Platform: m.Platform, Workspace: m.WorkspaceID, ID: m.UserID, Name: m.DisplayName}
 	}
 	return out, nil
 }
