@@ -270,6 +270,14 @@ func (s *Store) MarkRetry(ctx context.Context, p study.Post, notBefore time.Time
 	})
 }
 
+// Defer puts a claimed post back until notBefore without counting the claim as an
+// attempt: the platform's pacing of its channel (not a failure) holds it.
+func (s *Store) Defer(ctx context.Context, p study.Post, notBefore time.Time) error {
+	return s.finish(ctx, p, map[string]any{
+		"status": study.PostPending, "not_before": ts(notBefore), "attempts": gorm.Expr("attempts - 1"), "lease_until": nil,
+	})
+}
+
 func (s *Store) MarkDone(ctx context.Context, p study.Post, status study.PostStatus, reason string) error {
 	return s.finish(ctx, p, map[string]any{"status": status, "last_error": reason, "lease_until": nil})
 }
@@ -331,30 +339,55 @@ func (s *Store) Channels(ctx context.Context, cohortID int64) ([]study.BoundChan
 	return out, nil
 }
 
-func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+// NextDue is the earliest instant after after at which something may fall due: a
+// cohort's next plan instant, a post's not-before (a retry, a deferral), a delivery lease
+// running out (a process that died mid-send). Zero: nothing known. Each part reads one
+// index entry.
+func (s *Store) NextDue(ctx context.Context, after time.Time) (time.Time, error) {
+	after = ts(after)
+	if s.dialect == Postgres {
+		// One round trip.
+		var row struct{ A, B, C *time.Time }
+		err := s.db.WithContext(ctx).Raw(`SELECT
+			(SELECT next_due_at FROM cohorts WHERE next_due_at > @after ORDER BY next_due_at LIMIT 1) AS a,
+			(SELECT not_before FROM posts WHERE status = 'pending' AND not_before > @after ORDER BY not_before LIMIT 1) AS b,
+			(SELECT lease_until FROM posts WHERE status = 'sending' AND lease_until > @after ORDER BY lease_until LIMIT 1) AS c`,
+			map[string]any{"after": after}).Scan(&row).Error
+		if err != nil {
+			return time.Time{}, wrap(err, "next due instant")
+		}
+		return earliest(row.A, row.B, row.C), nil
+	}
+	// Ordered single-column reads rather than MIN() or subqueries: SQLite returns those
+	// as text, a plain column as a time.
 	db := s.db.WithContext(ctx)
-	var next time.Time
-	consider := func(rows []time.Time) {
-		if len(rows) > 0 && (next.IsZero() || rows[0].Before(next)) {
-			next = rows[0]
+	var a, b, c []time.Time
+	if err := db.Model(&cohortRow{}).Where("next_due_at > ?", after).Order("next_due_at").Limit(1).Pluck("next_due_at", &a).Error; err != nil {
+		return time.Time{}, wrap(err, "next due cohort")
+	}
+	if err := db.Model(&postRow{}).Where("status = ? AND not_before > ?", study.PostPending, after).Order("not_before").Limit(1).Pluck("not_before", &b).Error; err != nil {
+		return time.Time{}, wrap(err, "next pending post")
+	}
+	if err := db.Model(&postRow{}).Where("status = ? AND lease_until > ?", study.PostSending, after).Order("lease_until").Limit(1).Pluck("lease_until", &c).Error; err != nil {
+		return time.Time{}, wrap(err, "next lease expiry")
+	}
+	var ts []*time.Time
+	for _, l := range [][]time.Time{a, b, c} {
+		if len(l) > 0 {
+			ts = append(ts, &l[0])
 		}
 	}
-	// Ordered single-column reads rather than MIN(): SQLite returns an aggregate of a
-	// DATETIME column as text, a plain column as a time.
-	var a, b, c []time.Time
-	if err := db.Model(&cohortRow{}).Where("next_due_at IS NOT NULL").Order("next_due_at").Limit(1).Pluck("next_due_at", &a).Error; err != nil {
-		return next, wrap(err, "next due cohort")
+	return earliest(ts...), nil
+}
+
+func earliest(ts ...*time.Time) time.Time {
+	var next time.Time
+	for _, t := range ts {
+		if t != nil && (next.IsZero() || t.Before(next)) {
+			next = *t
+		}
 	}
-	if err := db.Model(&postRow{}).Where("status = ?", study.PostPending).Order("not_before").Limit(1).Pluck("not_before", &b).Error; err != nil {
-		return next, wrap(err, "next pending post")
-	}
-	if err := db.Model(&postRow{}).Where("status = ? AND lease_until IS NOT NULL", study.PostSending).Order("lease_until").Limit(1).Pluck("lease_until", &c).Error; err != nil {
-		return next, wrap(err, "next lease expiry")
-	}
-	consider(a)
-	consider(b)
-	consider(c)
-	return next, nil
+	return next
 }
 
 // OutboxDepth counts posts waiting to be sent (pending or being sent).
