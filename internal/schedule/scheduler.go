@@ -81,6 +81,9 @@ type Config struct {
 	MaxAttempts int
 	// PlanBatch is how many due cohorts one planning transaction takes. Default 1000.
 	PlanBatch int
+	// PlanWorkers is how many planning transactions run at once when many cohorts are due
+	// (the database locks each cohort for one of them). Default 2.
+	PlanWorkers int
 	// Spec is the safety net's schedule (cron syntax, or @every): besides waking when
 	// something is due, the scheduler looks at everything this often (another process's
 	// work, a clock jump). Default every minute.
@@ -147,6 +150,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.PlanBatch <= 0 {
 		cfg.PlanBatch = 1000
+	}
+	if cfg.PlanWorkers <= 0 {
+		cfg.PlanWorkers = 2
 	}
 	if cfg.Spec == "" {
 		cfg.Spec = "@every 1m"
@@ -313,28 +319,54 @@ func (s *Scheduler) plan(ctx context.Context) time.Time {
 	if err != nil {
 		s.log.Error("scheduler tick", "err", err)
 	}
-	next, err := s.core.Upkeep(ctx, s.now())
+	now := s.now()
+	next, err := s.core.Upkeep(ctx, now)
 	if err != nil {
 		s.log.Error("scheduler upkeep", "err", err)
-		return s.now().Add(time.Second)
+		return now.Add(time.Second)
+	}
+	if !next.IsZero() && !next.After(now) {
+		// Upkeep left work due already (a batch at a time): come back for it shortly.
+		next = now.Add(time.Second)
 	}
 	return next
 }
 
-// Tick plans the posts of every due cohort into the outbox.
+// Tick plans the posts of every due cohort into the outbox, PlanBatch cohorts per
+// transaction. When the first batch is full (many cohorts due at once), PlanWorkers
+// transactions run at once; the database locks each cohort for one of them.
 func (s *Scheduler) Tick(ctx context.Context) error {
 	now := s.now()
-	for {
+	planDue := func() (int, error) {
 		n, err := s.out.PlanDue(ctx, now, s.cfg.PlanBatch, func(dc study.DueCohort) (study.Plan, error) {
 			return s.core.Plan(dc, now)
 		})
 		if err != nil {
-			return fmt.Errorf("tick at %s: %w", now.Format(time.RFC3339), err)
+			return n, fmt.Errorf("tick at %s: %w", now.Format(time.RFC3339), err)
 		}
-		if n < s.cfg.PlanBatch {
-			return nil
-		}
+		return n, nil
 	}
+	n, err := planDue()
+	if err != nil || n < s.cfg.PlanBatch {
+		return err
+	}
+	errs := make([]error, s.cfg.PlanWorkers)
+	var wg sync.WaitGroup
+	for w := range s.cfg.PlanWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := planDue()
+				if err != nil || n < s.cfg.PlanBatch {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Deliver sends ready posts until none is left; it returns how many it sent.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"cohortbot/internal/study"
 )
@@ -23,115 +22,6 @@ func tsPtr(t time.Time) *time.Time {
 	}
 	v := ts(t)
 	return &v
-}
-
-func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func(study.DueCohort) (study.Plan, error)) (int, error) {
-	n := 0
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var rows []cohortRow
-		q := tx.Where("next_due_at IS NULL OR next_due_at <= ?", ts(now)).
-			Order("next_due_at IS NOT NULL, next_due_at, id").Limit(limit)
-		if s.dialect == Postgres {
-			// Several bot processes tick at once: each takes the cohorts no one else holds.
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
-		if err := q.Find(&rows).Error; err != nil {
-			return wrap(err, "due cohorts")
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID
-		}
-		var ex []exceptionRow
-		if err := tx.Where("cohort_id IN ?", ids).Order("id").Find(&ex).Error; err != nil {
-			return wrap(err, "due cohorts' exceptions")
-		}
-		var chans []channelRow
-		if err := tx.Where("cohort_id IN ?", ids).Order("id").Find(&chans).Error; err != nil {
-			return wrap(err, "due cohorts' channels")
-		}
-		exBy := map[int64][]exceptionRow{}
-		for _, e := range ex {
-			exBy[e.CohortID] = append(exBy[e.CohortID], e)
-		}
-		chBy := map[int64][]study.BoundChannel{}
-		for _, c := range chans {
-			chBy[c.CohortID] = append(chBy[c.CohortID], study.BoundChannel{ID: c.ID, Ref: study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}})
-		}
-		var posts []study.NewPost
-		nextBy := map[time.Time][]int64{} // cohorts grouped by their next due instant
-		for _, r := range rows {
-			c, err := fromRows(r, exBy[r.ID])
-			if err != nil {
-				return fmt.Errorf("cohort %d: %w", r.ID, err)
-			}
-			due := study.DueCohort{Cohort: *c, Recompute: r.NextDueAt == nil, Channels: chBy[r.ID]}
-			if r.ScheduledThrough != nil {
-				due.ScheduledThrough = *r.ScheduledThrough
-			}
-			p, err := plan(due)
-			if err != nil {
-				return fmt.Errorf("plan cohort %d: %w", r.ID, err)
-			}
-			posts = append(posts, p.Posts...)
-			next := ts(p.NextDue)
-			if p.NextDue.IsZero() {
-				// Nothing left to schedule: park the cohort far ahead rather than NULL,
-				// which would mean "recompute" on every tick.
-				next = ts(now.AddDate(100, 0, 0))
-			}
-			nextBy[next] = append(nextBy[next], r.ID)
-			n++
-		}
-		if _, err := insertPosts(tx, posts, now); err != nil {
-			return err
-		}
-		// Cohorts on the same schedule share their next instant: one UPDATE per instant
-		// rather than one per cohort.
-		for next, ids := range nextBy {
-			res := tx.Model(&cohortRow{}).Where("id IN ?", ids).
-				UpdateColumns(map[string]any{"scheduled_through": ts(now), "next_due_at": next})
-			if res.Error != nil {
-				return wrap(res.Error, "record plans of %d cohorts", len(ids))
-			}
-		}
-		return nil
-	})
-	return n, err
-}
-
-func (s *Store) InsertPosts(ctx context.Context, posts []study.NewPost) (int, error) {
-	return insertPosts(s.db.WithContext(ctx), posts, s.now())
-}
-
-// insertPosts inserts each post unless its (channel, kind, period) exists: the unique key is
-// the claim, so planning twice (two processes, a restart) posts once.
-func insertPosts(db *gorm.DB, posts []study.NewPost, now time.Time) (int, error) {
-	if len(posts) == 0 {
-		return 0, nil
-	}
-	rows := make([]postRow, len(posts))
-	for i, p := range posts {
-		status := p.Status
-		if status == "" {
-			status = study.PostPending
-		}
-		rows[i] = postRow{
-			CohortID: p.CohortID, ChannelID: p.ChannelID, MemberID: memberID(p.MemberID), Kind: string(p.Kind), Period: p.Period, Day: p.Day,
-			Status: string(status), LastError: p.LastError, Nonce: nonce(p),
-			DueAt: ts(p.DueAt), NotBefore: ts(p.DueAt), ExpiresAt: ts(p.ExpiresAt), CreatedAt: ts(now),
-		}
-	}
-	// Rows keep their order within a batch, so a channel's posts get ascending ids: the
-	// delivery order of posts due at the same instant.
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500)
-	if res.Error != nil {
-		return 0, wrap(res.Error, "insert %d posts", len(rows))
-	}
-	return int(res.RowsAffected), nil
 }
 
 func memberID(id int64) *int64 {
