@@ -160,8 +160,8 @@ func TestDiscordRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 	if th, ok := fake.Channel(card.ID); !ok || th.Name != "Day 1 — Backend basics, client–server, first API" || th.AutoArchive != 1440 {
 		t.Errorf("thread %+v", th)
 	}
-	if n := len(fake.Messages(discordtest.ChannelID)); n != 2 {
-		t.Errorf("%d messages in the channel: want the phase intro and the card", n)
+	if n := len(fake.Messages(discordtest.ChannelID)); n != 1 {
+		t.Errorf("%d messages in the channel: want the card (with the phase intro)", n)
 	}
 
 	// Button pressed twice, a thread reply: one check-in each.
@@ -192,7 +192,7 @@ func TestDiscordRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 		t.Errorf("/cohort post leaderboard: %q", r.Text())
 	}
 	discordtest.WaitFor(t, "the leaderboard post", 10*time.Second, func() bool {
-		return len(fake.Messages(discordtest.ChannelID)) == 3
+		return len(fake.Messages(discordtest.ChannelID)) == 2
 	})
 	if n := len(fake.Identifies()); n != 1 {
 		t.Errorf("%d IDENTIFYs", n)
@@ -217,8 +217,8 @@ func TestDiscordRunDeletedChannelIsAFailedDelivery(t *testing.T) {
 	if !strings.Contains(status, "(failed)") {
 		t.Errorf("status: %s", status)
 	}
-	if n := len(fake.Requests("POST /channels/{channel}/messages")); n != 2 {
-		t.Errorf("%d send attempts: a permanent failure is not retried (want one per post: intro and card)", n)
+	if n := len(fake.Requests("POST /channels/{channel}/messages")); n != 1 {
+		t.Errorf("%d send attempts: a permanent failure is not retried (want one, for the card)", n)
 	}
 	if !strings.Contains(logs.String(), "Unknown Channel") {
 		t.Errorf("the failure is not logged")
