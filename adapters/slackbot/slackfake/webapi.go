@@ -169,6 +169,16 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// isUserID reports whether a channel argument is a user id (U…, W…).
+func isUserID(ch string) bool { return len(ch) > 1 && (ch[0] == 'U' || ch[0] == 'W') }
+
+// dmChannel is the id of the app's direct-message channel with a user.
+func dmChannel(user string) string { return "D" + user[1:] }
+
+// DMChannel is the channel the app's direct messages to user land in: read them with
+// Messages(DMChannel(user)).
+func (s *Server) DMChannel(user string) string { return dmChannel(user) }
+
 func (s *Server) checkChannel(w http.ResponseWriter, ch string) bool {
 	if ch == "" {
 		slackErr(w, "channel_not_found")
@@ -190,6 +200,10 @@ func (s *Server) postMessage(w http.ResponseWriter, f url.Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := f.Get("channel")
+	if isUserID(ch) {
+		// A user id as the channel: the app's direct messages with them (Messages tab).
+		ch = dmChannel(ch)
+	}
 	if !s.checkChannel(w, ch) || !checkBlocks(w, f.Get("text"), blocks) {
 		return
 	}
