@@ -34,6 +34,14 @@ func (s *Server) AddFault(method string, f Fault) {
 	s.faults[method] = append(s.faults[method], f)
 }
 
+// Dropped counts held calls whose caller went away before they were released (see
+// Hold): they took no effect.
+func (s *Server) Dropped() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}
+
 // Calls returns when each call of a method arrived (failed ones included).
 func (s *Server) Calls(method string) []time.Time {
 	s.mu.Lock()
@@ -73,7 +81,13 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 				args[k] = append([]string(nil), v...)
 			}
 		}
-		held.wait(Call{Method: method, Args: args, At: at})
+		if !held.wait(r.Context(), Call{Method: method, Args: args, At: at}) {
+			s.mu.Lock()
+			s.dropped++
+			s.notify()
+			s.mu.Unlock()
+			return
+		}
 	}
 	s.mu.Lock()
 	var fault *Fault
