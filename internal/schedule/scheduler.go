@@ -67,10 +67,10 @@ type Config struct {
 	Poster study.Poster
 	Now    func() time.Time
 	Log    *slog.Logger
-	// Workers is how many deliveries run at once, each on its own lane. Default 64. A
-	// delivery spends most of its time waiting for the platform's shared limits; posters
-	// hand a post back when its own channel must wait (DeliveryError.Paced), so a worker
-	// is never held by one channel's limit.
+	// Workers is how many deliveries run at once, each on its own lane. Default 16: a
+	// post takes a few requests, so a handful keeps a platform's global limit busy;
+	// posters hand a post back when its own channel must wait (DeliveryError.Paced), so
+	// a worker is never held by one channel's limit.
 	Workers int
 	// Lease is how long a claimed post is held before another process may take it over
 	// (a worker that crashed mid-send). Default 2 minutes.
@@ -137,7 +137,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 64
+		cfg.Workers = 16
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
@@ -179,6 +179,10 @@ const recordTimeout = 30 * time.Second
 // without spinning.
 const minWake = 100 * time.Millisecond
 
+// changesEvery spaces the full looks that commands ask for (Core.Changes): a burst of
+// commands (a thousand /cohort setup) makes one look per interval, not one each.
+const changesEvery = 100 * time.Millisecond
+
 // Run plans and delivers until ctx ends, then waits for in-flight deliveries (for at most
 // ShutdownTimeout). It wakes when the next thing is due, when a command changed
 // something (Core.Changes, Kick), when a delivery finishes (its lane may have more), and
@@ -191,15 +195,21 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	full := true // catch up at start-up, not a minute later
-	var next time.Time
+	var next, lastFull time.Time
+	changed := false // a command's change waits for its turn (changesEvery)
 	for {
 		settled := s.settledChan()
 		if full {
+			lastFull, changed = time.Now(), false
 			next = s.cycle(work)
 		} else {
 			next = s.deliverMore(work, next)
 		}
-		timer.Reset(s.sleepUntil(next))
+		sleep := s.sleepUntil(next)
+		if changed {
+			sleep = min(sleep, max(time.Until(lastFull.Add(changesEvery)), 0))
+		}
+		timer.Reset(sleep)
 		select {
 		case <-ctx.Done():
 			s.drain(cancel)
@@ -209,7 +219,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-s.kick:
 			full = true
 		case <-s.core.Changes():
-			full = true
+			changed = true
+			full = time.Since(lastFull) >= changesEvery
 		case <-settled:
 			full = false
 		}
