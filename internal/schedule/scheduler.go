@@ -84,6 +84,10 @@ type Config struct {
 	// PlanWorkers is how many planning transactions run at once when many cohorts are due
 	// (the database locks each cohort for one of them). Default 2.
 	PlanWorkers int
+	// DBConcurrency bounds the scheduler's database calls in flight (planning, claims,
+	// composing, progress), leaving the rest of the store's connections to members'
+	// commands while a fan-out runs. Default 8.
+	DBConcurrency int
 	// Spec is the safety net's schedule (cron syntax, or @every): besides waking when
 	// something is due, the scheduler looks at everything this often (another process's
 	// work, a clock jump). Default every minute.
@@ -154,6 +158,10 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.PlanWorkers <= 0 {
 		cfg.PlanWorkers = 2
 	}
+	if cfg.DBConcurrency <= 0 {
+		cfg.DBConcurrency = 8
+	}
+	cfg.PlanWorkers = min(cfg.PlanWorkers, cfg.DBConcurrency)
 	if cfg.Spec == "" {
 		cfg.Spec = "@every 1m"
 	}
@@ -167,7 +175,8 @@ func New(cfg Config) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler spec %q: %w", cfg.Spec, err)
 	}
-	return &Scheduler{cfg: cfg, out: cfg.Outbox, core: cfg.Core, now: cfg.Now, log: cfg.Log,
+	g := make(gate, cfg.DBConcurrency)
+	return &Scheduler{cfg: cfg, out: gatedOutbox{next: cfg.Outbox, gate: g}, core: gatedCore{Core: cfg.Core, gate: g}, now: cfg.Now, log: cfg.Log,
 		kick: make(chan struct{}, 1), safety: safety, settled: make(chan struct{})}, nil
 }
 
