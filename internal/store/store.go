@@ -73,6 +73,9 @@ func (e *InUseError) Error() string {
 
 var _ study.Store = (*Store)(nil)
 
+// maxConns bounds the PostgreSQL connections of one process.
+const maxConns = 20
+
 // Open connects to the database; call Migrate before use.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Now == nil {
@@ -124,7 +127,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// pragmas above in force for every statement.
 		s.sqlDB.SetMaxOpenConns(1)
 	} else {
-		s.sqlDB.SetMaxOpenConns(20)
+		// Keep every connection the pool opens: database/sql keeps only 2 idle by
+		// default, and a busy bot then opens and closes connections all the time, each
+		// a new server process that has to plan its statements afresh.
+		s.sqlDB.SetMaxOpenConns(maxConns)
+		s.sqlDB.SetMaxIdleConns(maxConns)
 		s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := s.sqlDB.PingContext(ctx); err != nil {
