@@ -34,7 +34,7 @@ func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func
 		if err != nil {
 			return err
 		}
-		var posts []study.NewPost
+		posts := make([]study.NewPost, 0, len(rows))
 		nextIDs := make([]int64, 0, len(rows))
 		nexts := make([]time.Time, 0, len(rows))
 		for _, r := range rows {
@@ -82,7 +82,7 @@ func (s *Store) dueCohorts(tx *gorm.DB, now time.Time, limit int) ([]cohortRow, 
 	}
 	const cols = `SELECT id, name, track, start_date, timezone, post_time, cadence, created_at, leaderboard_cron,
 		recap_cron, reminder_time, scheduled_through, next_due_at, link_code FROM cohorts `
-	var rows []cohortRow
+	rows := make([]cohortRow, 0, min(limit, 4096))
 	scan := func(r *sql.Rows) error {
 		var c cohortRow
 		err := r.Scan(&c.ID, &c.Name, &c.Track, &c.StartDate, &c.Timezone, &c.PostTime, &c.Cadence, &c.CreatedAt,
