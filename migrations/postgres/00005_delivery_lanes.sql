@@ -13,8 +13,16 @@ CREATE INDEX posts_member ON posts (member_id) WHERE member_id IS NOT NULL;
 -- The scheduler sleeps until the next instant anything is due: the earliest retry
 -- (posts_ready) and the earliest lease to expire are read from indexes.
 CREATE INDEX posts_leases ON posts (lease_until) WHERE status = 'sending';
+-- A tick writes one row per due cohort and channel. posts.cohort_id is the cohort of
+-- posts.channel_id, whose foreign key (ON DELETE CASCADE through cohort_channels)
+-- already ties a post to its cohort: the second key's check, a trigger per row, and its
+-- index cost a planning tick more than either is worth.
+ALTER TABLE posts DROP CONSTRAINT posts_cohort_id_fkey;
+DROP INDEX posts_cohort;
 
 -- +goose Down
+CREATE INDEX posts_cohort ON posts (cohort_id, kind);
+ALTER TABLE posts ADD CONSTRAINT posts_cohort_id_fkey FOREIGN KEY (cohort_id) REFERENCES cohorts (id) ON DELETE CASCADE;
 DROP INDEX posts_leases;
 DELETE FROM posts WHERE member_id IS NOT NULL;
 DROP INDEX posts_member;

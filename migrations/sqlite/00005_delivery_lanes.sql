@@ -1,9 +1,10 @@
 -- +goose Up
 -- The same as postgres/00005_delivery_lanes.sql in SQLite's dialect. SQLite cannot drop a
--- table's UNIQUE constraint, so the outbox is rebuilt with the new key.
+-- table's UNIQUE constraint or a foreign key, so the outbox is rebuilt with the new key
+-- (and cohort_id without its own foreign key: the channel's ties the post to its cohort).
 CREATE TABLE posts_new (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    cohort_id    INTEGER  NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+    cohort_id    INTEGER  NOT NULL,
     channel_id   INTEGER  NOT NULL REFERENCES cohort_channels (id) ON DELETE CASCADE,
     member_id    INTEGER  NULL REFERENCES members (id) ON DELETE CASCADE,
     kind         TEXT     NOT NULL,
@@ -35,7 +36,6 @@ CREATE INDEX posts_ready ON posts (not_before) WHERE status IN ('pending', 'send
 CREATE INDEX posts_lane_order ON posts (channel_id, COALESCE(member_id, 0), due_at, id)
     WHERE status IN ('pending', 'sending');
 CREATE INDEX posts_thread ON posts (channel_id, thread_id) WHERE thread_id <> '';
-CREATE INDEX posts_cohort ON posts (cohort_id, kind);
 CREATE INDEX posts_problems ON posts (cohort_id, due_at)
     WHERE status = 'failed' OR (status = 'pending' AND last_error <> '');
 CREATE INDEX posts_sent_by_kind ON posts (channel_id, kind, sent_at) WHERE status = 'sent';
