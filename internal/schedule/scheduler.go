@@ -79,7 +79,7 @@ type Config struct {
 	SendTimeout time.Duration
 	// MaxAttempts before a transiently failing post is marked failed. Default 8.
 	MaxAttempts int
-	// PlanBatch is how many due cohorts one planning transaction takes. Default 1000.
+	// PlanBatch is how many due cohorts one planning transaction takes. Default 2000.
 	PlanBatch int
 	// PlanWorkers is how many planning transactions run at once when many cohorts are due
 	// (the database locks each cohort for one of them). Default 2.
@@ -153,7 +153,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg.MaxAttempts = 8
 	}
 	if cfg.PlanBatch <= 0 {
-		cfg.PlanBatch = 1000
+		cfg.PlanBatch = 2000
 	}
 	if cfg.PlanWorkers <= 0 {
 		cfg.PlanWorkers = 2

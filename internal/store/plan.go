@@ -82,8 +82,11 @@ func (s *Store) dueCohorts(tx *gorm.DB, now time.Time, limit int) ([]cohortRow, 
 	}
 	const cols = `SELECT id, name, track, start_date, timezone, post_time, cadence, created_at, leaderboard_cron,
 		recap_cron, reminder_time, scheduled_through, next_due_at, link_code FROM cohorts `
-	rows := make([]cohortRow, 0, min(limit, 4096))
+	var rows []cohortRow
 	scan := func(r *sql.Rows) error {
+		if rows == nil {
+			rows = make([]cohortRow, 0, min(limit, 4096))
+		}
 		var c cohortRow
 		err := r.Scan(&c.ID, &c.Name, &c.Track, &c.StartDate, &c.Timezone, &c.PostTime, &c.Cadence, &c.CreatedAt,
 			&c.LeaderboardCron, &c.RecapCron, &c.ReminderTime, &c.ScheduledThrough, &c.NextDueAt, &c.LinkCode)
