@@ -61,8 +61,14 @@ func (p *Printer) Post(ctx context.Context, out study.Outgoing, record study.Rec
 		p.posted++
 		done.MessageID = fmt.Sprintf("console-%d", p.posted)
 	}
-	fmt.Fprintf(p.out, "\n📣 posted (%s · %s)\n", out.Kind, p.now().Format("Mon 2 Jan 15:04 MST"))
 	opens := len(out.Messages) > 0 && out.Messages[0].ThreadName != "" && out.Thread == ""
+	if out.To.ID != "" {
+		// A direct message to one member (a personal reminder).
+		fmt.Fprintf(p.out, "\n📩 to %s:\n", out.To.Name)
+		opens = false
+	} else {
+		fmt.Fprintf(p.out, "\n📣 posted (%s · %s)\n", out.Kind, p.now().Format("Mon 2 Jan 15:04 MST"))
+	}
 	for i := done.Parts; i < len(out.Messages); i++ {
 		m := out.Messages[i]
 		switch {

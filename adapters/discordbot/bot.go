@@ -71,8 +71,13 @@ type Config struct {
 	GlobalRate  float64
 	GlobalBurst int
 	// MaxInlineWait: a 429 asking to wait at most this long is waited out in place;
-	// longer waits are returned (DeliveryError.RetryAfter for posts).
+	// longer waits are returned. Scheduled posts never wait for a 429 in place: the
+	// scheduler retries them after Retry-After (DeliveryError.RetryAfter).
 	MaxInlineWait time.Duration
+	// MaxPostWait is the longest a scheduled post waits for its own channel's bucket;
+	// a longer wait hands it back to the scheduler (DeliveryError.Paced), so that a
+	// channel waiting on its limit holds no delivery worker. Default 1 s.
+	MaxPostWait time.Duration
 	// Retries of idempotent requests after 5xx or network errors, with backoff starting
 	// at RetryBackoff.
 	Retries      int
@@ -107,6 +112,7 @@ type Bot struct {
 	botID string
 
 	chans *channelCache
+	dms   *dmCache // user id → direct-message channel id
 
 	// connected follows the gateway (READY/RESUMED up, DISCONNECT down) for /readyz;
 	// reconnects counts sessions after the first, for the reconnect metric.
@@ -154,6 +160,9 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.MaxInlineWait <= 0 {
 		cfg.MaxInlineWait = DefaultMaxInlineWait
 	}
+	if cfg.MaxPostWait <= 0 {
+		cfg.MaxPostWait = time.Second
+	}
 	if cfg.Retries <= 0 {
 		cfg.Retries = 2
 	}
@@ -185,7 +194,7 @@ func New(cfg Config) (*Bot, error) {
 
 	b := &Bot{cfg: cfg, log: cfg.Log.With("platform", Platform), s: s, core: cfg.Core,
 		http: s.Client, limits: newLimits(cfg.GlobalRate, cfg.GlobalBurst),
-		zones: loadZones(), chans: newChannelCache(10000)}
+		zones: loadZones(), chans: newChannelCache(10000), dms: &dmCache{m: map[string]string{}}}
 	b.life, b.end = context.WithCancel(context.Background())
 	b.work = middleware.NewWork(b.log)
 	s.AddHandler(b.onEvent)
@@ -318,6 +327,28 @@ func redactErr(err error, token string) error {
 type channelInfo struct {
 	thread bool
 	parent string
+}
+
+// dmCache remembers users' direct-message channels, bounded.
+type dmCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *dmCache) get(user string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.m[user]
+	return id, ok
+}
+
+func (c *dmCache) put(user, channel string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= 10000 {
+		clear(c.m)
+	}
+	c.m[user] = channel
 }
 
 // channelCache remembers channelInfo by id, bounded.

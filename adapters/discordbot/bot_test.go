@@ -324,8 +324,8 @@ func TestDailyCardPostedWithEmbedButtonNonceAndThread(t *testing.T) {
 	w.postToday(t)
 
 	msgs := w.fake.Messages(discordtest.ChannelID)
-	if len(msgs) != 2 || !strings.Contains(msgs[0].Text(), "Phase 1 of 18") {
-		t.Fatalf("%d messages in the channel, want the phase intro and the card", len(msgs))
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text(), "Phase 1 of 18") {
+		t.Fatalf("%d messages in the channel, want the card leading with the phase intro", len(msgs))
 	}
 	card := w.card(t)
 	if len(card.Embeds) == 0 || card.Embeds[0].Author == nil || card.Embeds[0].Author.Name != "Phase 1 · Day 1 of 7 · Day 1/93" ||
@@ -342,9 +342,14 @@ func TestDailyCardPostedWithEmbedButtonNonceAndThread(t *testing.T) {
 	if !ok || th.Type != 11 || th.ParentID != discordtest.ChannelID || th.Name != "Day 1 — Backend basics, client–server, first API" || th.AutoArchive != 1440 {
 		t.Fatalf("thread %+v (found %v)", th, ok)
 	}
+	// The thread's parts (objectives, mock interview, predict-the-output, references)
+	// are packed into one message of embeds: card + thread + one message.
 	inThread := w.fake.Messages(th.ID)
-	if len(inThread) < 3 {
-		t.Fatalf("%d messages in the thread", len(inThread))
+	if len(inThread) != 1 || len(inThread[0].Embeds) < 3 {
+		t.Fatalf("%d messages in the thread, want one", len(inThread))
+	}
+	if k := len(w.fake.Requests("POST /channels/{channel}/messages")) + len(w.fake.Requests("POST /channels/{channel}/messages/{message}/threads")); k != 3 {
+		t.Errorf("day 1 took %d requests, want 3 (card, thread, one message)", k)
 	}
 	seen := map[string]bool{card.Nonce: true}
 	for _, m := range inThread {
@@ -392,8 +397,8 @@ func TestPostIsIdempotentAcrossACrash(t *testing.T) {
 	if th := w.fake.Threads(discordtest.ChannelID); len(th) != 1 || th[0].Name != "Day 11 — Event loop" {
 		t.Errorf("threads %+v", th)
 	}
-	if n := len(w.fake.Messages(first.ThreadID)); n != len(out.Messages)-1 {
-		t.Errorf("%d thread messages, want %d", n, len(out.Messages)-1)
+	if n := len(w.fake.Messages(first.ThreadID)); n != 1 {
+		t.Errorf("%d thread messages, want the thread's parts packed in one", n)
 	}
 }
 
@@ -466,8 +471,16 @@ func TestRateLimitIsHonoured(t *testing.T) {
 		Messages: []study.Message{{Title: "🏆 Leaderboard", Sections: []study.Section{{Text: "🥇 Alice — 1 day done"}}}}}
 	route := "POST /channels/{channel}/messages"
 	w.fake.Fail(route, discordtest.Fault{Status: 429, RetryAfter: 400 * time.Millisecond}, 1)
+	// A scheduled post waits for no 429 in place: the wait goes back to the scheduler,
+	// which retries on time (and counts the 429).
+	_, err := w.bot.Post(ctx, out, noRecord)
+	var de *study.DeliveryError
+	if !errors.As(err, &de) || de.Paced || de.RetryAfter != 400*time.Millisecond {
+		t.Fatalf("post after a short 429: %#v", err)
+	}
+	// Sent again at once, it waits for the bucket the 429 emptied.
 	if _, err := w.bot.Post(ctx, out, noRecord); err != nil {
-		t.Fatalf("post after a short 429: %v", err)
+		t.Fatalf("post after the 429's wait: %v", err)
 	}
 	reqs := w.fake.Requests(route)
 	if len(reqs) != 2 || reqs[0].Status != 429 || reqs[1].Status != 200 {
@@ -484,8 +497,7 @@ func TestRateLimitIsHonoured(t *testing.T) {
 	w.fake.Fail(route, discordtest.Fault{Status: 429, RetryAfter: 30 * time.Second, Global: true}, 1)
 	began := time.Now()
 	out.Nonce = "cb0000000000000000430"
-	_, err := w.bot.Post(ctx, out, noRecord)
-	var de *study.DeliveryError
+	_, err = w.bot.Post(ctx, out, noRecord)
 	if !errors.As(err, &de) || de.Permanent || de.RetryAfter != 30*time.Second {
 		t.Fatalf("long 429: %#v", err)
 	}
@@ -633,7 +645,7 @@ func TestLinkedChannelGetsTheCardToo(t *testing.T) {
 				card = &m
 			}
 		}
-		if card == nil || len(w.fake.Messages(card.ID)) < 3 {
+		if card == nil || len(w.fake.Messages(card.ID)) < 1 {
 			t.Errorf("channel %s: no card with its thread", ch)
 			continue
 		}
@@ -757,5 +769,57 @@ func TestThreadReplyWhileTheThreadIsBeingPosted(t *testing.T) {
 	}
 	if n := len(w.fake.Messages(card.ID)); n < 3 {
 		t.Errorf("the thread holds %d messages after the delivery", n)
+	}
+}
+
+// TestPostToAMemberIsADirectMessage: a post addressed to a member goes to their DM
+// channel (opened once), and a button pressed there reaches the core without a server or
+// channel, as the button's action.
+func TestPostToAMemberIsADirectMessage(t *testing.T) {
+	t.Parallel()
+	pressed := make(chan study.Request, 1)
+	w := start(t, store.SQLite, withService(func(next study.Handler) study.Handler {
+		return study.HandlerFunc(func(ctx context.Context, req study.Request) (study.Reply, error) {
+			if strings.HasPrefix(req.Action, "remind-off:") {
+				pressed <- req
+				return study.Reply{Ephemeral: true, Messages: []study.Message{{Sections: []study.Section{{Text: "Reminders are off."}}}}}, nil
+			}
+			return next.Handle(ctx, req)
+		})
+	}))
+	to := study.UserRef{Platform: discordbot.Platform, Workspace: discordtest.GuildID, ID: alice.ID, Name: "Alice"}
+	nudge := func(nonce string) study.Outgoing {
+		return study.Outgoing{Channel: channel(), To: to, Kind: "nudge", Nonce: nonce, Messages: []study.Message{{
+			Sections: []study.Section{{Text: "⏰ Day 1 is open until 13:00: /done to keep your streak."}},
+			Actions:  []study.Action{{ID: "remind-off:7", Label: "Stop reminders"}},
+		}}}
+	}
+	ctx := context.Background()
+	for _, nonce := range []string{"cbdm00000000000000001", "cbdm00000000000000002"} {
+		if _, err := w.bot.Post(ctx, nudge(nonce), noRecord); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dm, ok := w.fake.DMChannel(alice.ID)
+	if !ok {
+		t.Fatal("no DM channel with Alice")
+	}
+	msgs := w.fake.Messages(dm)
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Text(), "Day 1 is open") || msgs[0].Nonce == "" {
+		t.Fatalf("DM messages: %+v", msgs)
+	}
+	if n := len(w.fake.Messages(discordtest.ChannelID)); n != 0 {
+		t.Errorf("%d messages in the cohort's channel", n)
+	}
+	if n := len(w.fake.Requests("POST /users/@me/channels")); n != 1 {
+		t.Errorf("the DM channel was opened %d times", n)
+	}
+	r := w.fake.Reply(t, w.fake.PressInDM(alice, msgs[0], "remind-off:7"))
+	if r.Text() != "Reminders are off." {
+		t.Errorf("answer to the press: %q", r.Text())
+	}
+	req := <-pressed
+	if req.Source != study.SourceButton || req.User.ID != alice.ID || req.Channel != (study.ChannelRef{Platform: discordbot.Platform}) || req.Thread != "" {
+		t.Errorf("request from a DM button: %+v", req)
 	}
 }

@@ -45,10 +45,17 @@ func (b *Bot) onInteraction(i *discordgo.Interaction, raw json.RawMessage) {
 			reply, err := b.answer(ctx, i, raw)
 			result <- answer{reply, err}
 		}()
-		timer := time.NewTimer(b.deferBudget(i.ID))
+		budget := b.deferBudget(i.ID)
+		timer := time.NewTimer(budget)
 		defer timer.Stop()
+		var early <-chan answer = result
+		if budget <= 0 {
+			// No time left to wait for the core (a lagging gateway): defer at once rather
+			// than race an answer that may be ready already.
+			early = nil
+		}
 		select {
-		case a := <-result:
+		case a := <-early:
 			b.respond(ctx, i, replyOf(a))
 		case <-timer.C:
 			deferred := b.deferReply(ctx, i, eph, log)

@@ -20,57 +20,79 @@ const threadArchive = 1440
 // maxNonce is Discord's longest message nonce.
 const maxNonce = 25
 
-// Post delivers a scheduled post: each core message rendered into one or more Discord
-// messages; when the first has a ThreadName, a thread is started on it and the rest go
-// into the thread. It continues from out.Done and records its progress after each
-// message and the thread, so a retry never starts over. Every message also carries a
-// nonce derived from the outbox row's with enforce_nonce, so a resend whose record was
-// lost (a crash between send and record) returns the message already posted instead of
-// posting twice; a thread already started on it is found again (a thread started from a
-// message has the message's id).
+// Post delivers a scheduled post: the core's messages rendered and packed into as few
+// Discord messages as its limits allow (renderPost); when the first opens a thread, a
+// thread is started on it and the rest go into the thread, packed. A post addressed to a
+// member (out.To) goes to their direct-message channel instead. It continues from
+// out.Done and records its progress after each message and the thread, so a retry never
+// starts over. Every message also carries a nonce derived from the outbox row's with
+// enforce_nonce, so a resend whose record was lost (a crash between send and record)
+// returns the message already posted instead of posting twice; a thread already started
+// on it is found again (a thread started from a message has the message's id).
+//
+// A post never waits long for its own channel: when the channel's bucket (or a 429) holds
+// it for more than maxPostWait, it is handed back to the scheduler (DeliveryError with
+// Paced or RetryAfter), which retries it on time while other channels' posts go on.
 func (b *Bot) Post(ctx context.Context, out study.Outgoing, record study.Recorder) (study.MessageRef, error) {
 	if len(out.Messages) == 0 {
 		return study.MessageRef{}, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
 	}
 	done := out.Done
 	target := out.Channel.Channel
+	opensThread := out.Messages[0].ThreadName != "" && out.Thread == ""
 	switch {
+	case out.To.ID != "":
+		dm, err := b.dmChannel(ctx, out.To.ID)
+		if err != nil {
+			return study.MessageRef{}, deliveryError(err)
+		}
+		target, opensThread = dm, false
 	case out.Thread != "":
 		target = out.Thread
 	case done.ThreadID != "":
 		target = done.ThreadID
 	}
+	root, rest := renderPost(out.Messages, opensThread)
 	seq := 0
-	for i, m := range out.Messages {
-		for _, part := range render(m) {
-			if seq < done.Parts {
-				seq++
-				continue // sent by an earlier attempt
-			}
-			part.Nonce = messageNonce(out.Nonce, seq)
-			part.EnforceNonce = part.Nonce != ""
+	send := func(part outMessage) error {
+		if seq < done.Parts {
 			seq++
-			id, err := b.createMessage(ctx, target, part)
-			if err != nil {
-				return study.MessageRef{}, deliveryError(err)
-			}
-			if done.MessageID == "" {
-				done.MessageID = id
-			}
-			done.Parts = seq
-			if err := record(ctx, done); err != nil {
-				return study.MessageRef{}, err
-			}
+			return nil // sent by an earlier attempt
 		}
-		if i == 0 && m.ThreadName != "" && out.Thread == "" && done.ThreadID == "" {
-			tid, err := b.startThread(ctx, target, done.MessageID, m.ThreadName)
-			if err != nil {
-				return study.MessageRef{}, deliveryError(err)
-			}
-			done.ThreadID, target = tid, tid
-			if err := record(ctx, done); err != nil {
-				return study.MessageRef{}, err
-			}
+		part.Nonce = messageNonce(out.Nonce, seq)
+		part.EnforceNonce = part.Nonce != ""
+		seq++
+		id, err := b.createMessage(ctx, target, part)
+		if err != nil {
+			return deliveryError(err)
+		}
+		if done.MessageID == "" {
+			done.MessageID = id
+		}
+		done.Parts = seq
+		return record(ctx, done)
+	}
+	for _, part := range root {
+		if err := send(part); err != nil {
+			return study.MessageRef{}, err
+		}
+	}
+	if opensThread && done.ThreadID == "" {
+		tid, err := b.startThread(ctx, target, done.MessageID, out.Messages[0].ThreadName)
+		if err != nil {
+			return study.MessageRef{}, deliveryError(err)
+		}
+		done.ThreadID = tid
+		if err := record(ctx, done); err != nil {
+			return study.MessageRef{}, err
+		}
+	}
+	if opensThread {
+		target = done.ThreadID
+	}
+	for _, part := range rest {
+		if err := send(part); err != nil {
+			return study.MessageRef{}, err
 		}
 	}
 	ref := study.MessageRef{MessageID: done.MessageID, ThreadID: done.ThreadID}
@@ -78,6 +100,26 @@ func (b *Bot) Post(ctx context.Context, out study.Outgoing, record study.Recorde
 		ref.ThreadID = out.Thread
 	}
 	return ref, nil
+}
+
+// dmChannel opens (or finds again) the direct-message channel with a user.
+func (b *Bot) dmChannel(ctx context.Context, userID string) (string, error) {
+	if id, ok := b.dms.get(userID); ok {
+		return id, nil
+	}
+	var got struct {
+		ID string `json:"id"`
+	}
+	err := b.call(ctx, "POST /users/@me/channels", http.MethodPost, discordgo.EndpointUserChannels("@me"),
+		map[string]string{"recipient_id": userID}, &got, callOpts{idempotent: true, post: true})
+	if err != nil {
+		return "", err
+	}
+	if got.ID == "" {
+		return "", errors.New("discord POST /users/@me/channels: no channel id in the answer")
+	}
+	b.dms.put(userID, got.ID)
+	return got.ID, nil
 }
 
 // messageNonce derives the nonce of the seq-th message of a post from the post's nonce,
@@ -105,7 +147,7 @@ func (b *Bot) createMessage(ctx context.Context, channelID string, m outMessage)
 	url := discordgo.EndpointChannelMessages(channelID)
 	// With a nonce the create is idempotent, so 5xx and network errors may be retried.
 	err := b.call(ctx, "POST /channels/{channel}/messages", http.MethodPost, url, m, &got,
-		callOpts{idempotent: m.EnforceNonce, major: channelID})
+		callOpts{idempotent: m.EnforceNonce, major: channelID, post: true})
 	if err != nil {
 		return "", err
 	}
@@ -127,7 +169,7 @@ func (b *Bot) startThread(ctx context.Context, channelID, messageID, name string
 	}
 	url := discordgo.EndpointChannelMessageThread(channelID, messageID)
 	err := b.call(ctx, "POST /channels/{channel}/messages/{message}/threads", http.MethodPost, url, body, &got,
-		callOpts{idempotent: true, major: channelID})
+		callOpts{idempotent: true, major: channelID, post: true})
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code == codeThreadExists {
 		// Already started (a resend): the thread has the message's id.

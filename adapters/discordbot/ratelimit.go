@@ -2,6 +2,7 @@ package discordbot
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,28 +64,45 @@ func (l *limits) key(route, major string) string {
 	return route + "|" + major
 }
 
+// waitError says a request would have to wait longer than its caller allows for its
+// bucket (or a global hold) to open.
+type waitError struct {
+	route string
+	wait  time.Duration
+}
+
+func (e *waitError) Error() string {
+	return fmt.Sprintf("discord %s: rate limit bucket empty for %s", e.route, e.wait)
+}
+
 // wait blocks until a request on route (for the top-level resource major) may go: its
 // bucket has room, no global hold is on, and — unless the route is exempt — the global
-// bucket has a token. It reserves the request's place in its bucket.
-func (l *limits) wait(ctx context.Context, route, major string) error {
+// bucket has a token. It reserves the request's place in its bucket. With maxWait > 0, a
+// bucket or hold that would keep it waiting longer returns a *waitError at once instead.
+// The global bucket's own pacing (shared by every channel) is always waited for.
+func (l *limits) wait(ctx context.Context, route, major string, maxWait time.Duration) error {
 	for {
 		l.mu.Lock()
 		now := time.Now()
 		until := l.holdAll
-		if b := l.buckets[l.key(route, major)]; b != nil && b.reset.After(now) {
-			if b.remaining <= 0 && b.reset.After(until) {
-				until = b.reset
-			} else if b.remaining > 0 && !until.After(now) {
-				b.remaining-- // this request's place
-			}
+		b := l.buckets[l.key(route, major)]
+		if b != nil && b.reset.After(now) && b.remaining <= 0 && b.reset.After(until) {
+			until = b.reset
 		}
-		l.mu.Unlock()
-		if until.After(now) {
-			if err := sleep(ctx, until.Sub(now)); err != nil {
+		if d := until.Sub(now); d > 0 {
+			l.mu.Unlock()
+			if maxWait > 0 && d > maxWait {
+				return &waitError{route: route, wait: d}
+			}
+			if err := sleep(ctx, d); err != nil {
 				return err
 			}
 			continue
 		}
+		if b != nil && b.reset.After(now) && b.remaining > 0 {
+			b.remaining-- // this request's place
+		}
+		l.mu.Unlock()
 		if exempt(route) {
 			return nil
 		}

@@ -110,6 +110,56 @@ func render(m study.Message) []outMessage {
 	return out
 }
 
+// renderPost renders a scheduled post's messages into the Discord messages to send, in
+// order. When the first opens a thread, it is rendered alone (the thread starts on its
+// last message); the messages after it, or all of them when there is no thread to open,
+// are packed: consecutive embed-only messages share one Discord message up to its 10
+// embeds and 6,000 characters. The packing depends only on the messages, so a retry
+// counts the same parts.
+func renderPost(msgs []study.Message, opensThread bool) (root, rest []outMessage) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	if opensThread {
+		root, msgs = render(msgs[0]), msgs[1:]
+	}
+	var outs []outMessage
+	for _, m := range msgs {
+		outs = append(outs, render(m)...)
+	}
+	return root, pack(outs)
+}
+
+// pack merges consecutive Discord messages that carry only embeds into as few messages as
+// Discord's limits allow. A message's buttons stay under its last embed, so a message
+// with buttons ends a merge; text content is never merged (it shows above the embeds).
+func pack(outs []outMessage) []outMessage {
+	var packed []outMessage
+	size := 0 // characters in the embeds of the last packed message
+	for _, m := range outs {
+		if n := len(packed); n > 0 {
+			last := &packed[n-1]
+			mSize := 0
+			for _, e := range m.Embeds {
+				mSize += embedSize(e)
+			}
+			if last.Content == "" && len(last.Components) == 0 && m.Content == "" && len(m.Embeds) > 0 &&
+				len(last.Embeds)+len(m.Embeds) <= maxEmbeds && size+mSize <= maxEmbedTotal {
+				last.Embeds = append(last.Embeds, m.Embeds...)
+				last.Components = m.Components
+				size += mSize
+				continue
+			}
+		}
+		packed = append(packed, m)
+		size = 0
+		for _, e := range m.Embeds {
+			size += embedSize(e)
+		}
+	}
+	return packed
+}
+
 // isPlain reports whether m is only text: no title, headings, code or hidden parts.
 func isPlain(m study.Message) bool {
 	if m.Title != "" || len(m.Sections) == 0 {

@@ -2,6 +2,7 @@ package discordbot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -97,6 +98,21 @@ func TestEveryCardRendersWithinDiscordLimits(t *testing.T) {
 			checkLimits(t, fmt.Sprintf("day %d thread message %d", n, i), render(m))
 		}
 	}
+	// A day's scheduled post: the card alone (the thread starts on it), then the thread's
+	// parts packed. Nearly every day is card + thread + one message (k = 3).
+	perK := map[int]int{}
+	for n := 1; n <= tr.Len(); n++ {
+		root, rest := renderPost(study.DayPost(tr, n), true)
+		checkLimits(t, fmt.Sprintf("day %d post's card", n), root)
+		checkLimits(t, fmt.Sprintf("day %d post's thread", n), rest)
+		if len(root) != 1 {
+			t.Errorf("day %d: the card (with any phase intro) takes %d messages", n, len(root))
+		}
+		perK[len(root)+1+len(rest)]++
+	}
+	if perK[3] < tr.Len()*9/10 || perK[3]+perK[4]+perK[5] != tr.Len() {
+		t.Errorf("requests per day's post: %v, want k = 3 for at least 90%% of days and never more than 5", perK)
+	}
 	for p := 1; p <= len(tr.Phases); p++ {
 		checkLimits(t, "phase intro", render(study.PhaseIntroMessage(tr, p)))
 		checkLimits(t, "phase outcome", render(study.PhaseOutcomeMessage(tr, p)))
@@ -146,6 +162,39 @@ func TestLongMessagesAreSplitSafely(t *testing.T) {
 	}
 	if msgs[0].Embeds[0].Author == nil || runes(msgs[0].Embeds[0].Title) > maxTitle {
 		t.Errorf("head embed %+v", msgs[0].Embeds[0].Author)
+	}
+}
+
+// TestPackingKeepsOrderAndButtons: messages are packed in order, a message with buttons
+// ends a pack (its buttons stay under it), and text content is never merged.
+func TestPackingKeepsOrderAndButtons(t *testing.T) {
+	t.Parallel()
+	embedMsg := func(title string, chars int) study.Message {
+		return study.Message{Title: title, Sections: []study.Section{{Text: strings.Repeat("x", chars)}}}
+	}
+	_, got := renderPost([]study.Message{
+		embedMsg("a", 100), embedMsg("b", 100),
+		{Title: "c", Sections: []study.Section{{Text: "with a button"}}, Actions: []study.Action{study.DoneAction(1)}},
+		embedMsg("d", 3000), embedMsg("e", 3000), // d and e do not fit one message
+		{Sections: []study.Section{{Text: "plain text"}}},
+		embedMsg("f", 100),
+	}, false)
+	var shape []string
+	for _, m := range got {
+		var titles []string
+		for _, e := range m.Embeds {
+			titles = append(titles, e.Title)
+		}
+		if m.Content != "" {
+			titles = append(titles, "text")
+		}
+		if len(m.Components) > 0 {
+			titles = append(titles, "buttons")
+		}
+		shape = append(shape, strings.Join(titles, "+"))
+	}
+	if strings.Join(shape, " | ") != "a+b+c+buttons | d | e | text | f" {
+		t.Errorf("packed as %v", shape)
 	}
 }
 
@@ -261,7 +310,7 @@ func TestLimitsFollowDiscordsHeaders(t *testing.T) {
 	l := newLimits(50, 2) // 20ms apart after a burst of 2
 	began := time.Now()
 	for range 7 {
-		if err := l.wait(ctx, route, "c1"); err != nil {
+		if err := l.wait(ctx, route, "c1", 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -271,10 +320,10 @@ func TestLimitsFollowDiscordsHeaders(t *testing.T) {
 
 	// An interaction's answer does not wait for the global bucket.
 	l = newLimits(1, 1)
-	l.wait(ctx, route, "c1") // the one token
+	l.wait(ctx, route, "c1", 0) // the one token
 	began = time.Now()
 	for range 20 {
-		l.wait(ctx, "POST /interactions/{id}/{token}/callback", "")
+		l.wait(ctx, "POST /interactions/{id}/{token}/callback", "", 0)
 	}
 	if d := time.Since(began); d > 50*time.Millisecond {
 		t.Errorf("20 interaction answers took %s behind the global limit", d)
@@ -288,11 +337,11 @@ func TestLimitsFollowDiscordsHeaders(t *testing.T) {
 	h.Set("X-RateLimit-Reset-After", "0.2")
 	l.update(route, "c1", h, 200)
 	began = time.Now()
-	l.wait(ctx, route, "c2")
+	l.wait(ctx, route, "c2", 0)
 	if d := time.Since(began); d > 50*time.Millisecond {
 		t.Errorf("another channel waited %s", d)
 	}
-	l.wait(ctx, route, "c1")
+	l.wait(ctx, route, "c1", 0)
 	if d := time.Since(began); d < 150*time.Millisecond {
 		t.Errorf("an empty bucket held its channel only %s", d)
 	}
@@ -303,14 +352,29 @@ func TestLimitsFollowDiscordsHeaders(t *testing.T) {
 	g.Set("Retry-After", "0.2")
 	l.update(route, "c3", g, http.StatusTooManyRequests)
 	began = time.Now()
-	l.wait(ctx, "POST /interactions/{id}/{token}/callback", "")
+	l.wait(ctx, "POST /interactions/{id}/{token}/callback", "", 0)
 	if d := time.Since(began); d < 150*time.Millisecond {
 		t.Errorf("a global 429 of 200ms held only %s", d)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	l.update(route, "c3", func() http.Header { g.Set("Retry-After", "3600"); return g }(), http.StatusTooManyRequests)
 	cancel()
-	if err := l.wait(cctx, route, "c9"); err == nil {
+	if err := l.wait(cctx, route, "c9", 0); err == nil {
 		t.Error("wait ignored a cancelled context")
+	}
+
+	// A scheduled post that would wait longer than it may for its channel's bucket gets
+	// the wait back at once, and takes no place in the bucket.
+	l = newLimits(1000, 100)
+	h.Set("X-RateLimit-Remaining", "0")
+	h.Set("X-RateLimit-Reset-After", "3")
+	l.update(route, "c4", h, 200)
+	began = time.Now()
+	var we *waitError
+	if err := l.wait(ctx, route, "c4", time.Second); !errors.As(err, &we) || we.wait < 2*time.Second || time.Since(began) > 50*time.Millisecond {
+		t.Errorf("a post facing a 3 s bucket: %v after %s", err, time.Since(began))
+	}
+	if err := l.wait(ctx, route, "c5", time.Second); err != nil {
+		t.Errorf("another channel's post: %v", err)
 	}
 }

@@ -49,6 +49,15 @@ func componentData(i *discordgo.Interaction) (discordgo.MessageComponentInteract
 // core's reply.
 func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, raw json.RawMessage) (study.Reply, error) {
 	u, perms, roles, nick := member(i)
+	if i.GuildID == "" && u != nil && i.Type == discordgo.InteractionMessageComponent {
+		// A button on a direct message (a personal reminder): no server and no cohort
+		// channel; the button's id says what it is about.
+		return b.core.Handle(ctx, study.Request{
+			Channel: study.ChannelRef{Platform: Platform},
+			User:    study.UserRef{Platform: Platform, ID: u.ID, Name: displayName(u, "")},
+			Source:  study.SourceButton, Action: i.MessageComponentData().CustomID,
+		})
+	}
 	if i.GuildID == "" || u == nil {
 		return study.Reply{}, study.Errorf(study.EINVALID, "cohortbot works in server channels, not in direct messages.")
 	}

@@ -63,6 +63,10 @@ type callOpts struct {
 	// major is the route's top-level resource (a channel, guild or webhook id): per-route
 	// limits are counted per resource.
 	major string
+	// post marks a scheduled post's request: it waits for no 429 and at most MaxPostWait
+	// for its bucket, handing the wait back to the scheduler instead (which keeps other
+	// channels going meanwhile and honours the wait exactly).
+	post bool
 }
 
 // maxAnswer bounds what is read of an answer.
@@ -79,8 +83,16 @@ func (b *Bot) call(ctx context.Context, route, method, urlStr string, body, out 
 			return fmt.Errorf("discord %s: encode: %w", route, err)
 		}
 	}
+	maxWait := time.Duration(0)
+	if o.post {
+		maxWait = b.cfg.MaxPostWait
+	}
 	for attempt := 0; ; attempt++ {
-		if err := b.limits.wait(ctx, route, o.major); err != nil {
+		if err := b.limits.wait(ctx, route, o.major, maxWait); err != nil {
+			var we *waitError
+			if errors.As(err, &we) {
+				return err
+			}
 			return fmt.Errorf("discord %s: %w", route, err)
 		}
 		e, data := b.send(ctx, route, method, urlStr, payload, o.major)
@@ -97,7 +109,7 @@ func (b *Bot) call(ctx context.Context, route, method, urlStr string, body, out 
 		}
 		var wait time.Duration
 		switch {
-		case e.Status == 429 && e.RetryAfter <= b.cfg.MaxInlineWait && attempt < 3:
+		case e.Status == 429 && !o.post && e.RetryAfter <= b.cfg.MaxInlineWait && attempt < 3:
 			// The limits now hold the route (or everything) until the wait is over.
 			b.log.Info("discord rate limit: waiting", "route", route, "retry_after", e.RetryAfter, "global", e.Global)
 		case e.Status == 429:
@@ -188,6 +200,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 // deliveryError classifies a failed post for the scheduler: permanent failures carry a
 // reason an organizer can act on (it shows in /cohort status).
 func deliveryError(err error) error {
+	var we *waitError
+	if errors.As(err, &we) {
+		return &study.DeliveryError{Paced: true, RetryAfter: we.wait, Reason: "Discord rate limit bucket of " + we.route}
+	}
 	var e *APIError
 	if !errors.As(err, &e) {
 		return &study.DeliveryError{Reason: err.Error()}

@@ -48,9 +48,14 @@ type Config struct {
 	Core study.Handler
 	Log  *slog.Logger
 
-	// PostInterval spaces messages to one channel (Slack allows about one a second).
-	// Default 1 s.
+	// PostInterval and PostBurst pace messages to one channel: PostBurst at once, then
+	// one per PostInterval (Slack allows about one a second, with short bursts). Defaults
+	// 1 s and 2.
 	PostInterval time.Duration
+	PostBurst    int
+	// MaxPostWait is the longest a scheduled post waits for its channel's pace; a longer
+	// wait hands it back to the scheduler (DeliveryError.Paced). Default 2 s.
+	MaxPostWait time.Duration
 	// PingInterval: Socket Mode reconnects when Slack has not pinged for this long.
 	// Default 30 s.
 	PingInterval time.Duration
@@ -77,6 +82,7 @@ type Adapter struct {
 	core   study.Handler
 	log    *slog.Logger
 	poster *poster
+	limits *limits
 	users  *userCache
 	seen   *seenCache
 	work   *middleware.Work // requests being handled
@@ -129,6 +135,12 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.PostInterval == 0 {
 		cfg.PostInterval = time.Second
 	}
+	if cfg.PostBurst <= 0 {
+		cfg.PostBurst = 2
+	}
+	if cfg.MaxPostWait <= 0 {
+		cfg.MaxPostWait = 2 * time.Second
+	}
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 30 * time.Second
 	}
@@ -147,7 +159,17 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 20 * time.Second}
 	}
-	a := &Adapter{cfg: cfg, core: cfg.Core, log: cfg.Log, seen: newSeenCache(10000), work: middleware.NewWork(cfg.Log)}
+	a := &Adapter{cfg: cfg, core: cfg.Core, log: cfg.Log, seen: newSeenCache(10000), work: middleware.NewWork(cfg.Log),
+		limits: newLimits(cfg.PostInterval, cfg.PostBurst)}
+	// Every Web API call goes through the method limits.
+	client := *cfg.HTTPClient
+	next := client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	client.Transport = &pacedTransport{limits: a.limits, next: next}
+	cfg.HTTPClient = &client
+	a.cfg.HTTPClient = &client
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	libLog := libLogger{a.log}
 	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient), slack.OptionLog(libLog)}

@@ -78,6 +78,11 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slack.InteractionCal
 	for _, act := range cb.ActionCallback.BlockActions {
 		req := a.request(ctx, cb.Team.ID, channel, cb.User.ID, cb.User.Name)
 		req.Source, req.Action, req.Thread = study.SourceButton, act.ActionID, thread
+		if strings.HasPrefix(channel, "D") {
+			// A button on a direct message (a personal reminder): no cohort channel; the
+			// button's id says what it is about.
+			req.Channel.Channel, req.Thread = "", ""
+		}
 		reply, err := a.core.Handle(ctx, req)
 		a.answer(ctx, t, reply, err)
 	}

@@ -54,6 +54,10 @@ func Manifest(httpBase string) string {
     with /cohort setup.
   background_color: "#1d3557"
 features:
+  app_home:
+    # Personal reminders arrive as direct messages, in the app's Messages tab.
+    messages_tab_enabled: true
+    messages_tab_read_only_enabled: false
   bot_user:
     display_name: cohortbot
     always_online: true

@@ -19,6 +19,10 @@ type manifest struct {
 			URL          string `yaml:"url"`
 			ShouldEscape bool   `yaml:"should_escape"`
 		} `yaml:"slash_commands"`
+		AppHome struct {
+			MessagesTab         *bool `yaml:"messages_tab_enabled"`
+			MessagesTabReadOnly *bool `yaml:"messages_tab_read_only_enabled"`
+		} `yaml:"app_home"`
 	} `yaml:"features"`
 	OAuth struct {
 		Scopes struct {
@@ -82,6 +86,11 @@ func TestManifests(t *testing.T) {
 		}
 		if !slices.Equal(m.Settings.Events.BotEvents, []string{"message.channels", "message.groups"}) || !m.Settings.Interactivity.Enabled || m.Settings.SocketMode != socket {
 			t.Errorf("%s: settings %+v", file, m.Settings)
+		}
+		// Personal reminders are direct messages: the Messages tab is on and members may
+		// write there.
+		if h := m.Features.AppHome; h.MessagesTab == nil || !*h.MessagesTab || h.MessagesTabReadOnly == nil || *h.MessagesTabReadOnly {
+			t.Errorf("%s: app_home %+v", file, h)
 		}
 		if !socket && (!strings.HasSuffix(m.Settings.Events.RequestURL, EventsPath) || !strings.HasSuffix(m.Settings.Interactivity.RequestURL, InteractivityPath)) {
 			t.Errorf("%s: request urls %+v", file, m.Settings)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -15,25 +14,34 @@ import (
 )
 
 // poster delivers scheduled posts: Block Kit messages, the first of which opens the day's
-// thread (its ts), paced to about one message per second per channel.
+// thread (its ts), paced per channel at Slack's limits.
 type poster struct {
-	a       *Adapter
-	limiter *limiter
+	a *Adapter
 }
 
-func newPoster(a *Adapter) *poster {
-	return &poster{a: a, limiter: newLimiter(a.cfg.PostInterval)}
-}
+func newPoster(a *Adapter) *poster { return &poster{a: a} }
 
-// Post implements study.Poster. Slack has no idempotency key, so the post's progress is
-// recorded after each message: a retry after a failure or a crash continues in the same
-// thread with the next message instead of posting the card again.
+// Post implements study.Poster. The card is its own message (it opens the thread); the
+// thread's parts are packed into as few messages as Slack's limits allow (50 blocks),
+// each part keeping its Show answers button. A post addressed to a member (out.To) goes
+// to them as a direct message (the app's Messages tab). Slack has no idempotency key, so
+// the post's progress is recorded after each message: a retry after a failure or a crash
+// continues in the same thread with the next message instead of posting the card again.
+//
+// A post never waits long for its own channel: when the channel's pace (or a 429) holds
+// it for more than MaxPostWait, it is handed back to the scheduler (DeliveryError with
+// Paced or RetryAfter), which retries it on time while other channels' posts go on.
 func (p *poster) Post(ctx context.Context, out study.Outgoing, record study.Recorder) (study.MessageRef, error) {
 	if len(out.Messages) == 0 {
 		return study.MessageRef{}, &study.DeliveryError{Permanent: true, Reason: "nothing to post"}
 	}
-	root, rest := renderSplit(out.Messages)
+	channel := out.Channel.Channel
 	opensThread := out.Thread == "" && out.Messages[0].ThreadName != ""
+	if out.To.ID != "" {
+		// A user id as the channel posts to the app's direct messages with them.
+		channel, opensThread = out.To.ID, false
+	}
+	root, rest := renderSplit(out.Messages)
 	type step struct {
 		msg      slackMessage
 		inThread bool
@@ -54,10 +62,15 @@ func (p *poster) Post(ctx context.Context, out study.Outgoing, record study.Reco
 		if steps[i].inThread {
 			thread = done.ThreadID
 		}
-		ts, err := p.a.postMessage(ctx, out.Channel.Channel, steps[i].msg, thread)
+		ts, err := p.a.postMessage(ctx, channel, steps[i].msg, thread, p.a.cfg.MaxPostWait)
 		if err != nil {
 			de := classify(err)
-			p.a.log.Warn("slack post failed", "channel", out.Channel.Channel, "kind", out.Kind, "message", i+1, "of", len(steps), "err", de.Reason, "permanent", de.Permanent, "retry_after", de.RetryAfter)
+			if de.RetryAfter > 0 && !de.Paced {
+				p.a.limits.holdChannel(channel, de.RetryAfter)
+			}
+			if !de.Paced {
+				p.a.log.Warn("slack post failed", "channel", channel, "kind", out.Kind, "message", i+1, "of", len(steps), "err", de.Reason, "permanent", de.Permanent, "retry_after", de.RetryAfter)
+			}
 			return study.MessageRef{}, de
 		}
 		if i == 0 {
@@ -78,9 +91,10 @@ func (p *poster) Post(ctx context.Context, out study.Outgoing, record study.Reco
 	return ref, nil
 }
 
-// postMessage sends one message to a channel (into thread when set), paced per channel.
-func (a *Adapter) postMessage(ctx context.Context, channel string, m slackMessage, thread string) (string, error) {
-	if err := a.poster.limiter.wait(ctx, channel); err != nil {
+// postMessage sends one message to a channel (into thread when set), paced per channel;
+// it waits at most maxWait for the channel's pace (0: as long as it takes).
+func (a *Adapter) postMessage(ctx context.Context, channel string, m slackMessage, thread string, maxWait time.Duration) (string, error) {
+	if err := a.limits.waitChannel(ctx, channel, maxWait); err != nil {
 		return "", err
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionDisableLinkUnfurl()}
@@ -121,6 +135,10 @@ var permanentReasons = map[string]string{
 
 // classify turns a Web API failure into the delivery worker's terms.
 func classify(err error) *study.DeliveryError {
+	var we *waitError
+	if errors.As(err, &we) {
+		return &study.DeliveryError{Paced: true, RetryAfter: we.wait, Reason: "Slack's pace for the channel"}
+	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		wait := max(rl.RetryAfter, time.Second)
@@ -151,48 +169,4 @@ func classify(err error) *study.DeliveryError {
 		return &study.DeliveryError{Reason: "cancelled while sending (shutting down)"}
 	}
 	return &study.DeliveryError{Reason: "could not reach Slack: " + err.Error()}
-}
-
-// limiter spaces messages to one channel: each send reserves the next free slot.
-type limiter struct {
-	every time.Duration
-	mu    sync.Mutex
-	next  map[string]time.Time
-}
-
-func newLimiter(every time.Duration) *limiter {
-	return &limiter{every: every, next: map[string]time.Time{}}
-}
-
-func (l *limiter) wait(ctx context.Context, key string) error {
-	if l.every <= 0 {
-		return nil
-	}
-	l.mu.Lock()
-	now := time.Now()
-	slot := l.next[key]
-	if slot.Before(now) {
-		slot = now
-	}
-	l.next[key] = slot.Add(l.every)
-	if len(l.next) > 10000 {
-		for k, t := range l.next {
-			if t.Before(now) {
-				delete(l.next, k)
-			}
-		}
-	}
-	l.mu.Unlock()
-	d := time.Until(slot)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

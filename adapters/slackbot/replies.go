@@ -72,7 +72,7 @@ func (a *Adapter) replyOne(ctx context.Context, t *target, m slackMessage, ephem
 	canURL := t.responseURL != "" && t.used < 5
 	viaAPI := func() error {
 		if !ephemeral {
-			_, err := a.postMessage(ctx, t.channel, m, t.thread)
+			_, err := a.postMessage(ctx, t.channel, m, t.thread, 0)
 			return err
 		}
 		opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}

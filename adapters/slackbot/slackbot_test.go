@@ -431,13 +431,23 @@ func TestPosterHonoursRateLimits(t *testing.T) {
 
 	// 429 on the first message: nothing posted, the wait Slack asked for is passed on.
 	e.fake.AddFault("chat.postMessage", slackfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7, Count: 1})
-	_, err := e.ad.Poster().Post(ctx, out, noRecord)
+	_, err := e.ad.Poster().Post(ctx, dayOutgoing(t, "C0", 11, "post-0"), noRecord)
 	var de *study.DeliveryError
-	if !errors.As(err, &de) || de.Permanent || de.RetryAfter != 7*time.Second {
+	if !errors.As(err, &de) || de.Permanent || de.Paced || de.RetryAfter != 7*time.Second {
 		t.Fatalf("429: %#v", err)
 	}
-	if len(e.fake.Messages("C1")) != 0 {
+	if len(e.fake.Messages("C0")) != 0 {
 		t.Fatal("posted despite 429")
+	}
+	// The channel stays held for the wait: a post there is handed back at once, paced,
+	// without calling Slack; another channel is not held.
+	calls := len(e.fake.Calls("chat.postMessage"))
+	_, err = e.ad.Poster().Post(ctx, dayOutgoing(t, "C0", 12, "post-0b"), noRecord)
+	if !errors.As(err, &de) || !de.Paced || de.RetryAfter <= 0 || de.RetryAfter > 7*time.Second {
+		t.Fatalf("post to a held channel: %#v", err)
+	}
+	if n := len(e.fake.Calls("chat.postMessage")) - calls; n != 0 {
+		t.Errorf("%d calls to a channel held by a 429", n)
 	}
 
 	// 429 in the middle: the retry resumes in the same thread from the recorded progress,
@@ -495,12 +505,15 @@ func TestPosterPermanentFailures(t *testing.T) {
 
 func TestPosterPacesPostsPerChannel(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, store.SQLite, true, func(c *Config) { c.PostInterval = 150 * time.Millisecond })
+	e := newEnv(t, store.SQLite, true, func(c *Config) { c.PostInterval, c.PostBurst = 150*time.Millisecond, 1 })
 	ctx := context.Background()
 	done := make(chan error, 2)
 	for _, ch := range []string{"C1", "C2"} {
 		go func() {
 			_, err := e.ad.Poster().Post(ctx, dayOutgoing(t, ch, 11, "pace-"+ch), noRecord)
+			if err == nil {
+				_, err = e.ad.Poster().Post(ctx, dayOutgoing(t, ch, 12, "pace2-"+ch), noRecord)
+			}
 			done <- err
 		}()
 	}
@@ -511,11 +524,12 @@ func TestPosterPacesPostsPerChannel(t *testing.T) {
 	}
 	for _, ch := range []string{"C1", "C2"} {
 		msgs := e.fake.Messages(ch)
-		if len(msgs) < 2 {
+		if len(msgs) < 4 {
 			t.Fatalf("%s: %d messages", ch, len(msgs))
 		}
-		// Slots are reserved 150 ms apart when sent; arrival jitters a little.
-		if span, want := msgs[len(msgs)-1].At.Sub(msgs[0].At), time.Duration(len(msgs)-1)*150*time.Millisecond; span < want-60*time.Millisecond {
+		// Slots are reserved 150 ms apart when sent; arrival jitters a little (the first
+		// call, which may open a connection, is left out).
+		if span, want := msgs[len(msgs)-1].At.Sub(msgs[1].At), time.Duration(len(msgs)-2)*150*time.Millisecond; span < want-60*time.Millisecond {
 			t.Errorf("%s: %d messages within %s, want about %s", ch, len(msgs), span, want)
 		}
 	}
@@ -765,5 +779,53 @@ func TestHTTPModeWaitsForStart(t *testing.T) {
 	}
 	if code := send(); code != http.StatusOK {
 		t.Errorf("after Start: HTTP %d, want 200", code)
+	}
+}
+
+// TestPostToAMemberIsADirectMessage: a post addressed to a member goes to them directly
+// (chat.postMessage with their user id: the app's Messages tab), and a button pressed
+// there reaches the core without a cohort channel.
+func TestPostToAMemberIsADirectMessage(t *testing.T) {
+	t.Parallel()
+	pressed := make(chan study.Request, 1)
+	e := newEnv(t, store.SQLite, true, func(c *Config) {
+		next := c.Core
+		c.Core = study.HandlerFunc(func(ctx context.Context, req study.Request) (study.Reply, error) {
+			if strings.HasPrefix(req.Action, "remind-off:") {
+				pressed <- req
+				return study.Reply{Ephemeral: true, Messages: []study.Message{{Sections: []study.Section{{Text: "Reminders are off."}}}}}, nil
+			}
+			return next.Handle(ctx, req)
+		})
+	})
+	out := study.Outgoing{Channel: e.channel("C1"), To: study.UserRef{Platform: Platform, Workspace: slackfake.TeamID, ID: member.ID, Name: "Bob"},
+		Kind: "nudge", Nonce: "dm-1", Messages: []study.Message{{
+			Sections: []study.Section{{Text: "⏰ Day 1 is open until 13:00: /done to keep your streak."}},
+			Actions:  []study.Action{{ID: "remind-off:7", Label: "Stop reminders"}},
+		}}}
+	ref, err := e.ad.Poster().Post(context.Background(), out, noRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm := e.fake.Messages(e.fake.DMChannel(member.ID))
+	if len(dm) != 1 || dm[0].TS != ref.MessageID || dm[0].ThreadTS != "" || !strings.Contains(blocksText(dm[0].Blocks), "Day 1 is open") {
+		t.Fatalf("direct messages %+v (ref %+v)", dm, ref)
+	}
+	if n := len(e.fake.Messages("C1")); n != 0 {
+		t.Errorf("%d messages in the cohort's channel", n)
+	}
+	env, rid, err := e.fake.PressButton(slackfake.Press{User: member, Channel: dm[0].Channel, MessageTS: dm[0].TS, Blocks: dm[0].Blocks, ActionID: "remind-off:7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.fake.WaitAck(env, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	req := <-pressed
+	if req.Source != study.SourceButton || req.User.ID != member.ID || req.Channel.Channel != "" || req.Channel.Platform != Platform || req.Thread != "" {
+		t.Errorf("request from a DM button: %+v", req)
+	}
+	if !e.fake.WaitFor(wait, func() bool { return len(e.fake.Responses(rid))+len(e.fake.Ephemerals(member.ID)) > 0 }) {
+		t.Error("the press was not answered")
 	}
 }

@@ -133,7 +133,7 @@ func TestDiscordRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 	fake, _ := runDiscord(t, map[string]string{"DISCORD_SHARD_ID": "0", "DISCORD_SHARD_COUNT": "1"})
 	setupCohort(t, fake, discordtest.ChannelID, "23:30")
 
-	// The first message create is rate limited: the bot waits Retry-After and sends again.
+	// The first message create is rate limited: the scheduler waits Retry-After and sends again.
 	route := "POST /channels/{channel}/messages"
 	fake.Fail(route, discordtest.Fault{Status: 429, RetryAfter: 500 * time.Millisecond}, 1)
 	r := fake.Reply(t, fake.Command(discordtest.ChannelID, discordOrganizer, "cohort", discordtest.Sub("post", discordtest.Str("kind", "today"))))
@@ -145,7 +145,7 @@ func TestDiscordRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 		for _, m := range fake.Messages(discordtest.ChannelID) {
 			if len(m.Buttons()) > 0 {
 				card = m
-				return len(fake.Messages(m.ID)) >= 3 // and its thread filled
+				return len(fake.Messages(m.ID)) >= 1 // and its thread filled (one message, packed)
 			}
 		}
 		return false
@@ -163,8 +163,8 @@ func TestDiscordRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 	if th, ok := fake.Channel(card.ID); !ok || th.Name != "Day 1 — Backend basics, client–server, first API" || th.AutoArchive != 1440 {
 		t.Errorf("thread %+v", th)
 	}
-	if n := len(fake.Messages(discordtest.ChannelID)); n != 2 {
-		t.Errorf("%d messages in the channel: want the phase intro and the card", n)
+	if n := len(fake.Messages(discordtest.ChannelID)); n != 1 {
+		t.Errorf("%d messages in the channel: want the card (with the phase intro)", n)
 	}
 
 	// Button pressed twice, a thread reply: one check-in each.
@@ -195,7 +195,7 @@ func TestDiscordRunPostsTheCardAndCountsCheckIns(t *testing.T) {
 		t.Errorf("/cohort post leaderboard: %q", r.Text())
 	}
 	discordtest.WaitFor(t, "the leaderboard post", 10*time.Second, func() bool {
-		return len(fake.Messages(discordtest.ChannelID)) == 3
+		return len(fake.Messages(discordtest.ChannelID)) == 2
 	})
 	if n := len(fake.Identifies()); n != 1 {
 		t.Errorf("%d IDENTIFYs", n)
@@ -220,8 +220,8 @@ func TestDiscordRunDeletedChannelIsAFailedDelivery(t *testing.T) {
 	if !strings.Contains(status, "(failed)") {
 		t.Errorf("status: %s", status)
 	}
-	if n := len(fake.Requests("POST /channels/{channel}/messages")); n != 2 {
-		t.Errorf("%d send attempts: a permanent failure is not retried (want one per post: intro and card)", n)
+	if n := len(fake.Requests("POST /channels/{channel}/messages")); n != 1 {
+		t.Errorf("%d send attempts: a permanent failure is not retried (want one, for the card)", n)
 	}
 	if !strings.Contains(logs.String(), "Unknown Channel") {
 		t.Errorf("the failure is not logged")

@@ -125,7 +125,7 @@ func TestConsoleCatchUpAndClock(t *testing.T) {
 	if setup < 0 || first < setup || !strings.Contains(out[first:], "Day 1/93") {
 		t.Fatalf("today's card was not posted right after setup:\n%.2000s", out)
 	}
-	for kind, want := range map[string]int{"📣 posted (day": 8, "📣 posted (phase_start": 2, "📣 posted (phase_end": 1, "📣 posted (leaderboard": 1, "📣 posted (recap": 1} {
+	for kind, want := range map[string]int{"📣 posted (day": 8, "📣 posted (phase_start": 0, "🧭 Phase": 2, "📣 posted (phase_end": 1, "📣 posted (leaderboard": 1, "📣 posted (recap": 1} {
 		if got := strings.Count(out, kind); got != want {
 			t.Errorf("%s…: %d, want %d", kind, got, want)
 		}
@@ -218,8 +218,8 @@ func TestConsoleScriptAtEveryHour(t *testing.T) {
 			if got := strings.Count(out, "📣 posted (day"); got != c.dayCards {
 				t.Errorf("%d day cards posted, want %d", got, c.dayCards)
 			}
-			if got := strings.Count(out, "📣 posted (phase_start"); got != 1 {
-				t.Errorf("%d phase intros posted, want 1", got)
+			if got := strings.Count(out, "🧭 Phase 1 of 18"); got != 1 {
+				t.Errorf("%d phase intros posted, want 1 (in day 1's card)", got)
 			}
 			if t.Failed() {
 				t.Logf("output:\n%s", out)

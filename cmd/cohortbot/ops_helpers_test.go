@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,12 @@ import (
 // These helpers start the real `run` wiring (dispatch, config, store, scheduler, HTTP
 // listener) in the test process with fake platforms in place of Discord and Slack.
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(childMain()) // a `cohortbot run` launched by a crash test
+	}
+	pgtest.Main(m)
+}
 
 // eventually polls cond every 20ms until it holds or timeout passes (network readiness,
 // deliveries in another goroutine; never a schedule).

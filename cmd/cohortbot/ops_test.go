@@ -55,7 +55,7 @@ func TestRunProbesAndMetrics(t *testing.T) {
 	eventually(t, "the day's card to be posted", 10*time.Second, func() bool { return b.metric(t, sent) == 1 })
 	_, body := b.get(t, "/metrics")
 	for _, series := range []string{
-		`cohortbot_posts_sent_total{kind="phase_start",platform="fake"} 1`,
+		`cohortbot_posts_sent_total{kind="day",platform="fake"} 1`,
 		`cohortbot_posts_failed_total{kind="day",permanent="false",platform="fake"} 0`,
 		`cohortbot_delivery_lag_seconds_count{kind="day",platform="fake"} 1`,
 		`cohortbot_checkins_total{platform="fake",source="command"} 0`,

@@ -54,6 +54,46 @@ func BenchmarkTick10kCohorts(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/tick")
 }
 
+// BenchmarkIdleTick100kCohorts measures a tick at which none of 100,000 cohorts is due
+// (each planned through yesterday, next due tomorrow): the due query reads the
+// cohorts_next_due index and finds nothing. The idle wake's other reads are measured
+// with it: the next due instant and a claim that finds nothing ready.
+func BenchmarkIdleTick100kCohorts(b *testing.B) {
+	e := newEnv(b, store.Postgres, at(b, "2027-01-03T12:00:00Z"))
+	seedCohorts(b, e, 100000, "2027-01-04")
+	now := at(b, "2027-01-04T12:00:00Z")
+	err := e.store.DB().Exec(`UPDATE cohorts SET scheduled_through = ?, next_due_at = ?`, now.Add(-time.Hour), now.Add(21*time.Hour)).Error
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.store.DB().Exec("ANALYZE")
+	e.clock.Set(now)
+	ctx := context.Background()
+	b.Run("tick", func(b *testing.B) {
+		for b.Loop() {
+			if err := e.sched.Tick(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/tick")
+	})
+	b.Run("next-due", func(b *testing.B) {
+		for b.Loop() {
+			next, err := e.store.NextDue(ctx, now)
+			if err != nil || !next.Equal(now.Add(21*time.Hour)) {
+				b.Fatalf("next due %s, %v", next, err)
+			}
+		}
+	})
+	b.Run("claim", func(b *testing.B) {
+		for b.Loop() {
+			if ps, err := e.store.ClaimPosts(ctx, now, time.Minute, 64); err != nil || len(ps) != 0 {
+				b.Fatalf("claimed %d, %v", len(ps), err)
+			}
+		}
+	})
+}
+
 // BenchmarkDeliver measures claim + render + send + record to a poster with no latency.
 func BenchmarkDeliver(b *testing.B) {
 	e := newEnv(b, store.Postgres, at(b, "2027-01-03T12:00:00Z"))

@@ -1,6 +1,9 @@
 package schedule
 
 import (
+	"sync"
+	"time"
+
 	"github.com/robfig/cron/v3"
 
 	"cohortbot/internal/study"
@@ -8,10 +11,69 @@ import (
 
 // Cron reads leaderboard and recap schedules for the core: the standard five-field syntax
 // plus descriptors (@weekly). The core decides what a schedule may be; this only parses.
-var Cron study.CronParser = cronParser{}
+// Parsed schedules are kept by their text: a tick plans thousands of cohorts that mostly
+// share a few schedules, and a parsed schedule is read-only.
+var Cron study.CronParser = &cronParser{}
 
-type cronParser struct{}
+type cronParser struct {
+	parsed sync.Map // spec → cron.Schedule
+	n      int
+	mu     sync.Mutex
+}
 
 var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-func (cronParser) Parse(spec string) (study.CronSchedule, error) { return parser.Parse(spec) }
+// maxCached bounds the cache; organizers' schedules are few, but they are typed text.
+const maxCached = 4096
+
+func (p *cronParser) Parse(spec string) (study.CronSchedule, error) {
+	if s, ok := p.parsed.Load(spec); ok {
+		return s.(*schedule), nil
+	}
+	parsed, err := parser.Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	s := &schedule{s: parsed, next: map[nextKey]time.Time{}}
+	p.mu.Lock()
+	if p.n < maxCached {
+		p.n++
+		p.parsed.Store(spec, s)
+	}
+	p.mu.Unlock()
+	return s, nil
+}
+
+// schedule remembers its latest answers: the cohorts planned at one tick share the
+// instant they ask from (the tick's, or the one they were last planned through) and, in
+// the main, a few zones, and robfig's Next walks the calendar each time.
+type schedule struct {
+	s    cron.Schedule
+	mu   sync.Mutex
+	next map[nextKey]time.Time
+}
+
+type nextKey struct {
+	at  int64
+	loc *time.Location
+}
+
+const maxNexts = 256
+
+func (s *schedule) Next(t time.Time) time.Time {
+	k := nextKey{t.UnixNano(), t.Location()}
+	s.mu.Lock()
+	n, ok := s.next[k]
+	s.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = s.s.Next(t)
+	s.mu.Lock()
+	if len(s.next) >= maxNexts {
+		clear(s.next)
+	}
+	s.next[k] = n
+	s.mu.Unlock()
+	return n
+}

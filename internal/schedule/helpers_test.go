@@ -33,8 +33,9 @@ func at(t testing.TB, s string) time.Time {
 // has seen returns the original message instead of posting again.
 type platform struct {
 	mu       sync.Mutex
-	calls    int    // every Post call, duplicates included
-	messages []sent // what members see
+	calls    int         // every Post call, duplicates included
+	called   []time.Time // when each call came (real time), for tests of Run
+	messages []sent      // what members see
 	byNonce  map[string]study.MessageRef
 	fail     func(out study.Outgoing) error // optional: fail a send before it lands
 	after    func(out study.Outgoing)       // optional: runs after a send landed
@@ -43,6 +44,7 @@ type platform struct {
 type sent struct {
 	out study.Outgoing
 	ref study.MessageRef
+	at  time.Time // real time, for tests of Run
 }
 
 func newPlatform() *platform { return &platform{byNonce: map[string]study.MessageRef{}} }
@@ -50,6 +52,7 @@ func newPlatform() *platform { return &platform{byNonce: map[string]study.Messag
 func (p *platform) Post(ctx context.Context, out study.Outgoing, record study.Recorder) (study.MessageRef, error) {
 	p.mu.Lock()
 	p.calls++
+	p.called = append(p.called, time.Now())
 	fail := p.fail
 	p.mu.Unlock()
 	if fail != nil {
@@ -65,7 +68,7 @@ func (p *platform) Post(ctx context.Context, out study.Outgoing, record study.Re
 			ref.ThreadID = "t" + ref.MessageID
 		}
 		p.byNonce[out.Nonce] = ref
-		p.messages = append(p.messages, sent{out: out, ref: ref})
+		p.messages = append(p.messages, sent{out: out, ref: ref, at: time.Now()})
 	}
 	after := p.after
 	p.mu.Unlock()
@@ -157,18 +160,14 @@ func (e *env) runUntil(end time.Time) {
 	ctx := context.Background()
 	e.sched.RunOnce(ctx)
 	for i := 0; i < 100000; i++ {
-		next, err := e.store.NextDue(ctx)
+		next, err := e.store.NextDue(ctx, e.clock.Now())
 		if err != nil {
 			e.t.Fatal(err)
 		}
 		if next.IsZero() || next.After(end) {
 			break
 		}
-		if next.After(e.clock.Now()) {
-			e.clock.Set(next)
-		} else {
-			e.clock.Add(time.Second)
-		}
+		e.clock.Set(next)
 		e.sched.RunOnce(ctx)
 	}
 	e.clock.Set(end)

@@ -62,7 +62,7 @@ func TestWeekdayCohortRunsItsCourseAcrossDST(t *testing.T) {
 			}
 		}
 		got := e.plat.kinds()
-		want := map[study.PostKind]int{study.KindDay: 93, study.KindPhaseStart: 18, study.KindPhaseEnd: 18, study.KindFinish: 1,
+		want := map[study.PostKind]int{study.KindDay: 93, study.KindPhaseStart: 0, study.KindPhaseEnd: 18, study.KindFinish: 1,
 			study.KindLeaderboard: wantBoards, study.KindRecap: wantRecaps}
 		for k, n := range want {
 			if got[k] != n {
@@ -75,13 +75,16 @@ func TestWeekdayCohortRunsItsCourseAcrossDST(t *testing.T) {
 		if e.plat.calls != len(e.plat.sent()) {
 			t.Errorf("%d platform calls for %d messages: something was sent twice", e.plat.calls, len(e.plat.sent()))
 		}
-		// Order within a day: the intro before the card, the self-check after it.
-		var seq []string
-		for _, m := range e.plat.sent()[:3] {
-			seq = append(seq, string(m.out.Kind))
+		// A phase's first card leads with its intro; its last card is followed by the
+		// self-check.
+		sent := e.plat.sent()
+		if first := sent[0].out; first.Kind != study.KindDay || !strings.Contains(study.PlainText(first.Messages[0]), "Phase 1 of 18") {
+			t.Errorf("first post: %s %q", first.Kind, first.Messages[0].Title)
 		}
-		if strings.Join(seq, ",") != "phase_start,day,day" {
-			t.Errorf("first posts: %v", seq)
+		for i, m := range sent {
+			if m.out.Kind == study.KindPhaseEnd && (i == 0 || sent[i-1].out.Kind != study.KindDay) {
+				t.Errorf("post %d, a self-check, does not follow its card", i)
+			}
 		}
 	})
 }
@@ -214,9 +217,9 @@ func TestManyProcessesPostOnce(t *testing.T) {
 			t.Errorf("%s posted %d times", k, n)
 		}
 	}
-	// 100 cohorts × 10 days (Phase 1 and three days of Phase 2): 1000 cards, 200 intros
-	// and 100 self-checks, each sent by one process.
-	if got := plat.kinds(); got[study.KindDay] != 1000 || got[study.KindPhaseStart] != 200 || got[study.KindPhaseEnd] != 100 {
+	// 100 cohorts × 10 days (Phase 1 and three days of Phase 2): 1000 cards (200 with
+	// their phase's intro) and 100 self-checks, each sent by one process.
+	if got := plat.kinds(); got[study.KindDay] != 1000 || got[study.KindPhaseStart] != 0 || got[study.KindPhaseEnd] != 100 {
 		t.Errorf("posts: %v", got)
 	}
 	if plat.calls != len(plat.sent()) {
@@ -259,7 +262,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 			t.Errorf("members saw %d cards, want 1", got)
 		}
 		ps := a.posts(study.KindDay)
-		if len(ps) != 1 || ps[0].Status != study.PostSent || ps[0].Done.MessageID != "m2" {
+		if len(ps) != 1 || ps[0].Status != study.PostSent || ps[0].Done.MessageID != "m1" {
 			t.Errorf("outbox: %+v", ps)
 		}
 	})
@@ -288,7 +291,7 @@ func TestDeliveryFaults(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if out.Kind == study.KindPhaseStart && len(script) > 0 {
+			if out.Kind == study.KindDay && len(script) > 0 {
 				err := script[0]
 				script = script[1:]
 				return err
@@ -298,18 +301,20 @@ func TestDeliveryFaults(t *testing.T) {
 		ctx := context.Background()
 		e.clock.Set(at(t, "2027-01-04T09:00:00Z"))
 		e.sched.RunOnce(ctx)
-		intro := func() study.Post {
-			for _, p := range e.posts(study.KindPhaseStart) {
+		card := func() study.Post {
+			for _, p := range e.posts(study.KindDay) {
 				if p.Channel == room {
 					return p
 				}
 			}
-			t.Fatal("no intro row")
+			t.Fatal("no card row")
 			return study.Post{}
 		}
-		if p := intro(); p.Status != study.PostPending || !strings.Contains(p.LastError, "rate limited") {
+		if p := card(); p.Status != study.PostPending || !strings.Contains(p.LastError, "rate limited") {
 			t.Fatalf("after a 429: %s %q", p.Status, p.LastError)
 		}
+		// A leaderboard asked for now queues behind the card in its channel.
+		e.mustDo("org", true, "/cohort post leaderboard")
 		calls := e.plat.calls
 		e.clock.Set(at(t, "2027-01-04T09:00:29Z"))
 		e.sched.RunOnce(ctx)
@@ -318,28 +323,28 @@ func TestDeliveryFaults(t *testing.T) {
 		}
 		e.clock.Set(at(t, "2027-01-04T09:00:30Z"))
 		e.sched.RunOnce(ctx) // 502 now
-		if p := intro(); p.Status != study.PostPending || p.LastError != "HTTP 502 Bad Gateway" || p.Attempts != 2 {
+		if p := card(); p.Status != study.PostPending || p.LastError != "HTTP 502 Bad Gateway" || p.Attempts != 2 {
 			t.Fatalf("after a 502: %+v", p)
 		}
 		e.clock.Add(10 * time.Minute) // past any backoff: timeout now
 		e.sched.RunOnce(ctx)
 		e.clock.Add(10 * time.Minute)
 		e.sched.RunOnce(ctx)
-		if p := intro(); p.Status != study.PostSent || p.Attempts != 4 {
-			t.Errorf("intro after 429, 502, timeout: %s after %d attempts", p.Status, p.Attempts)
+		if p := card(); p.Status != study.PostSent || p.Attempts != 4 {
+			t.Errorf("card after 429, 502, timeout: %s after %d attempts", p.Status, p.Attempts)
 		}
-		// The card waited for its intro, and went out after it.
+		// The leaderboard waited for the card, and went out after it.
 		var order []string
 		for _, m := range e.plat.sent() {
 			if m.out.Channel == room {
 				order = append(order, string(m.out.Kind))
 			}
 		}
-		if strings.Join(order, ",") != "phase_start,day" {
+		if strings.Join(order, ",") != "day,leaderboard" {
 			t.Errorf("room got %v", order)
 		}
 		var failed []study.Post
-		for _, k := range []study.PostKind{study.KindPhaseStart, study.KindDay} {
+		for _, k := range []study.PostKind{study.KindDay} {
 			for _, p := range e.posts(k) {
 				if p.Channel == gone {
 					failed = append(failed, p)
@@ -429,7 +434,7 @@ func TestPostNowCountsForItsPeriod(t *testing.T) {
 		}
 		e.runUntil(at(t, "2027-01-08T23:00:00Z"))
 		got := e.plat.kinds()
-		if got[study.KindDay] != 1 || got[study.KindLeaderboard] != 1 || got[study.KindPhaseStart] != 1 {
+		if got[study.KindDay] != 1 || got[study.KindLeaderboard] != 1 || len(got) != 2 {
 			t.Errorf("posts on Friday: %v (the 09:00 card and 17:00 board must not repeat)", got)
 		}
 		if _, err := e.do("org", true, "/cohort post yesterday"); study.ErrorCode(err) != study.EINVALID {

@@ -1,6 +1,13 @@
-// Package schedule turns cohorts' calendars into posts: a ticker plans what is due into the
-// outbox (one bounded query over all cohorts), and delivery workers send outbox rows through
-// the platforms' Posters exactly once per (channel, kind, period).
+// Package schedule turns cohorts' calendars into posts and delivers them: it plans what
+// is due into the outbox (one bounded query over all cohorts) and sends outbox rows
+// through the platforms' Posters exactly once per (channel, kind, period).
+//
+// Delivery never waits for a batch: each lane's (a channel's, or a member's direct
+// messages') next post goes out as soon as it is due and the lane is free, up to Workers
+// at a time, and a finished delivery at once makes room for the next. The scheduler
+// sleeps until the next instant anything is due — a cohort's next plan instant, a retry's
+// or a deferral's not-before, a lease running out, the core's upkeep — or until a command
+// changes something.
 package schedule
 
 import (
@@ -10,6 +17,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -36,16 +44,20 @@ type Outbox interface {
 	// cohorts), calls plan for each while holding them, and records the plans: new posts
 	// are inserted unless their (channel, kind, period) exists. Returns the cohorts planned.
 	PlanDue(ctx context.Context, now time.Time, limit int, plan func(study.DueCohort) (study.Plan, error)) (int, error)
-	// ClaimPosts leases up to limit posts ready at now, at most one per channel and only a
-	// channel's earliest unsent post, so posts of a channel go out in order.
+	// ClaimPosts leases up to limit posts ready at now, at most one per lane (a channel,
+	// or a member's direct messages) and only a lane's earliest unsent post, so the posts
+	// of a lane go out in order.
 	ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error)
 	// RecordProgress keeps how far a claimed post's delivery got, while the claim holds.
 	RecordProgress(ctx context.Context, p study.Post, d study.Delivered) error
 	MarkSent(ctx context.Context, p study.Post, ref study.MessageRef, at time.Time) error
 	MarkRetry(ctx context.Context, p study.Post, notBefore time.Time, reason string) error
+	// Defer puts a claimed post back until notBefore without counting an attempt.
+	Defer(ctx context.Context, p study.Post, notBefore time.Time) error
 	MarkDone(ctx context.Context, p study.Post, status study.PostStatus, reason string) error
-	// NextDue is the earliest instant any cohort or retry may fall due (zero: none).
-	NextDue(ctx context.Context) (time.Time, error)
+	// NextDue is the earliest instant after after at which a cohort, a retry or a lease
+	// falls due (zero: none).
+	NextDue(ctx context.Context, after time.Time) (time.Time, error)
 }
 
 // Config wires a Scheduler.
@@ -55,7 +67,10 @@ type Config struct {
 	Poster study.Poster
 	Now    func() time.Time
 	Log    *slog.Logger
-	// Workers deliver in parallel (one post per channel at a time). Default 4.
+	// Workers is how many deliveries run at once, each on its own lane. Default 16: a
+	// post takes a few requests, so a handful keeps a platform's global limit busy;
+	// posters hand a post back when its own channel must wait (DeliveryError.Paced), so
+	// a worker is never held by one channel's limit.
 	Workers int
 	// Lease is how long a claimed post is held before another process may take it over
 	// (a worker that crashed mid-send). Default 2 minutes.
@@ -64,9 +79,18 @@ type Config struct {
 	SendTimeout time.Duration
 	// MaxAttempts before a transiently failing post is marked failed. Default 8.
 	MaxAttempts int
-	// PlanBatch is how many due cohorts one tick plans per query. Default 500.
+	// PlanBatch is how many due cohorts one planning transaction takes. Default 2000.
 	PlanBatch int
-	// Spec is the ticker's cron schedule. Default every minute.
+	// PlanWorkers is how many planning transactions run at once when many cohorts are due
+	// (the database locks each cohort for one of them). Default 2.
+	PlanWorkers int
+	// DBConcurrency bounds the scheduler's database calls in flight (planning, claims,
+	// composing, progress), leaving the rest of the store's connections to members'
+	// commands while a fan-out runs. Default 8.
+	DBConcurrency int
+	// Spec is the safety net's schedule (cron syntax, or @every): besides waking when
+	// something is due, the scheduler looks at everything this often (another process's
+	// work, a clock jump). Default every minute.
 	Spec string
 	// Observer, when set, hears about ticks and deliveries (metrics).
 	Observer Observer
@@ -92,13 +116,20 @@ func (noObserver) RateLimited(string)                             {}
 
 // Scheduler plans and delivers posts.
 type Scheduler struct {
-	cfg  Config
-	out  Outbox
-	core Core
-	now  func() time.Time
-	log  *slog.Logger
-	kick chan struct{}
-	mu   sync.Mutex // one RunOnce at a time per process
+	cfg    Config
+	out    Outbox
+	core   Core
+	now    func() time.Time
+	log    *slog.Logger
+	kick   chan struct{}
+	safety cron.Schedule
+	mu     sync.Mutex // one planning pass, and one claim, at a time per process
+
+	dmu      sync.Mutex
+	inflight int           // deliveries running
+	settled  chan struct{} // closed (and replaced) whenever a delivery finishes
+	wakeAt   time.Time     // the earliest retry a delivery scheduled since the last look
+	running  sync.WaitGroup
 }
 
 // New makes a scheduler; call Run, or RunOnce from tests and the console.
@@ -110,7 +141,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 4
+		cfg.Workers = 16
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
@@ -122,8 +153,15 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg.MaxAttempts = 8
 	}
 	if cfg.PlanBatch <= 0 {
-		cfg.PlanBatch = 500
+		cfg.PlanBatch = 2000
 	}
+	if cfg.PlanWorkers <= 0 {
+		cfg.PlanWorkers = 2
+	}
+	if cfg.DBConcurrency <= 0 {
+		cfg.DBConcurrency = 8
+	}
+	cfg.PlanWorkers = min(cfg.PlanWorkers, cfg.DBConcurrency)
 	if cfg.Spec == "" {
 		cfg.Spec = "@every 1m"
 	}
@@ -133,39 +171,144 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 20 * time.Second
 	}
-	return &Scheduler{cfg: cfg, out: cfg.Outbox, core: cfg.Core, now: cfg.Now, log: cfg.Log, kick: make(chan struct{}, 1)}, nil
+	safety, err := cron.ParseStandard(cfg.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler spec %q: %w", cfg.Spec, err)
+	}
+	g := make(gate, cfg.DBConcurrency)
+	return &Scheduler{cfg: cfg, out: gatedOutbox{next: cfg.Outbox, gate: g}, core: gatedCore{Core: cfg.Core, gate: g}, now: cfg.Now, log: cfg.Log,
+		kick: make(chan struct{}, 1), safety: safety, settled: make(chan struct{})}, nil
 }
 
-// Run ticks on the cron schedule until ctx ends, then waits for in-flight deliveries.
+// recordTimeout bounds recording one part of a delivery.
+const recordTimeout = 30 * time.Second
+
+// minWake is the shortest the scheduler sleeps when something it was told about is due
+// already (upkeep that could not finish, a retry due at once): it looks again soon
+// without spinning.
+const minWake = 100 * time.Millisecond
+
+// changesEvery spaces the full looks that commands ask for (Core.Changes): a burst of
+// commands (a thousand /cohort setup) makes one look per interval, not one each.
+const changesEvery = 100 * time.Millisecond
+
+// Run plans and delivers until ctx ends, then waits for in-flight deliveries (for at most
+// ShutdownTimeout). It wakes when the next thing is due, when a command changed
+// something (Core.Changes, Kick), when a delivery finishes (its lane may have more), and
+// on the safety schedule.
 func (s *Scheduler) Run(ctx context.Context) error {
-	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	// Deliveries must not be cut off half-recorded by the shutdown signal: they run on a
 	// context that only a bounded grace period can end.
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	if _, err := c.AddFunc(s.cfg.Spec, func() { s.RunOnce(work) }); err != nil {
-		return fmt.Errorf("scheduler spec %q: %w", s.cfg.Spec, err)
-	}
-	c.Start()
-	s.RunOnce(work) // catch up at start-up, not a minute later
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	full := true // catch up at start-up, not a minute later
+	var next, lastFull time.Time
+	changed := false // a command's change waits for its turn (changesEvery)
 	for {
+		settled := s.settledChan()
+		if full {
+			lastFull, changed = time.Now(), false
+			next = s.cycle(work)
+		} else {
+			next = s.deliverMore(work, next)
+		}
+		sleep := s.sleepUntil(next)
+		if changed {
+			sleep = min(sleep, max(time.Until(lastFull.Add(changesEvery)), 0))
+		}
+		timer.Reset(sleep)
 		select {
 		case <-ctx.Done():
-			stopped := c.Stop()
-			select {
-			case <-stopped.Done():
-			case <-time.After(s.cfg.ShutdownTimeout):
-				s.log.Warn("scheduler: in-flight deliveries did not finish in time; cancelling them", "timeout", s.cfg.ShutdownTimeout)
-				cancel()
-				<-stopped.Done()
-			}
+			s.drain(cancel)
 			return nil
+		case <-timer.C:
+			full = true
 		case <-s.kick:
-			s.RunOnce(work)
+			full = true
 		case <-s.core.Changes():
-			s.RunOnce(work)
+			changed = true
+			full = time.Since(lastFull) >= changesEvery
+		case <-settled:
+			full = false
 		}
 	}
+}
+
+// sleepUntil is how long to sleep to wake at next (by the scheduler's clock), or at the
+// safety schedule's next instant (by the wall clock) if that comes first.
+func (s *Scheduler) sleepUntil(next time.Time) time.Duration {
+	wall := time.Now()
+	d := s.safety.Next(wall).Sub(wall)
+	if !next.IsZero() {
+		d = min(d, max(next.Sub(s.now()), minWake))
+	}
+	return d
+}
+
+// drain waits for in-flight deliveries, cancelling them after ShutdownTimeout.
+func (s *Scheduler) drain(cancel context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { s.running.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(s.cfg.ShutdownTimeout):
+		s.log.Warn("scheduler: in-flight deliveries did not finish in time; cancelling them", "timeout", s.cfg.ShutdownTimeout)
+		cancel()
+		<-done
+	}
+}
+
+// cycle starts the deliveries that are ready, plans what is due, runs the core's upkeep,
+// starts what planning made ready, and returns when something is next due.
+func (s *Scheduler) cycle(ctx context.Context) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// What is ready goes out before planning (a retry woke us); what planning adds, after.
+	if _, err := s.dispatch(ctx, nil); err != nil {
+		s.log.Error("scheduler delivery", "err", err)
+	}
+	upkeepNext := s.plan(ctx)
+	if _, err := s.dispatch(ctx, nil); err != nil {
+		s.log.Error("scheduler delivery", "err", err)
+	}
+	// Retries noted from here on are newer than what NextDue reads.
+	s.dmu.Lock()
+	noted := s.wakeAt
+	s.wakeAt = time.Time{}
+	s.dmu.Unlock()
+	next, err := s.out.NextDue(ctx, s.now())
+	if err != nil {
+		s.log.Error("scheduler: next due instant", "err", err)
+		next = s.now().Add(time.Second)
+	}
+	return earliest(next, upkeepNext, noted)
+}
+
+// deliverMore starts the deliveries that a finished one made room for and returns when
+// something is next due: next, or a retry a delivery has scheduled since.
+func (s *Scheduler) deliverMore(ctx context.Context, next time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.dispatch(ctx, nil); err != nil {
+		s.log.Error("scheduler delivery", "err", err)
+	}
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	next = earliest(next, s.wakeAt)
+	s.wakeAt = time.Time{}
+	return next
+}
+
+func earliest(ts ...time.Time) time.Time {
+	var e time.Time
+	for _, t := range ts {
+		if !t.IsZero() && (e.IsZero() || t.Before(e)) {
+			e = t
+		}
+	}
+	return e
 }
 
 // Kick asks a running scheduler to plan and deliver now.
@@ -176,70 +319,170 @@ func (s *Scheduler) Kick() {
 	}
 }
 
-// RunOnce plans everything due and delivers everything ready, at the clock's now.
+// RunOnce plans everything due and delivers everything ready, at the clock's now, and
+// returns when nothing ready is left (the console and tests step through time with it).
 func (s *Scheduler) RunOnce(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.plan(ctx)
+	if _, err := s.deliverAll(ctx); err != nil {
+		s.log.Error("scheduler delivery", "err", err)
+	}
+}
+
+// plan runs one planning pass and the core's upkeep; it returns when the upkeep is next
+// due.
+func (s *Scheduler) plan(ctx context.Context) time.Time {
 	start := time.Now()
 	err := s.Tick(ctx)
 	s.cfg.Observer.TickDone(time.Since(start), err)
 	if err != nil {
 		s.log.Error("scheduler tick", "err", err)
 	}
-	if _, err := s.core.Upkeep(ctx, s.now()); err != nil {
+	now := s.now()
+	next, err := s.core.Upkeep(ctx, now)
+	if err != nil {
 		s.log.Error("scheduler upkeep", "err", err)
+		return now.Add(time.Second)
 	}
-	if _, err := s.Deliver(ctx); err != nil {
-		s.log.Error("scheduler delivery", "err", err)
+	if !next.IsZero() && !next.After(now) {
+		// Upkeep left work due already (a batch at a time): come back for it shortly.
+		next = now.Add(time.Second)
 	}
+	return next
 }
 
-// Tick plans the posts of every due cohort into the outbox.
+// Tick plans the posts of every due cohort into the outbox, PlanBatch cohorts per
+// transaction. When the first batch is full (many cohorts due at once), PlanWorkers
+// transactions run at once; the database locks each cohort for one of them.
 func (s *Scheduler) Tick(ctx context.Context) error {
 	now := s.now()
-	for {
+	planDue := func() (int, error) {
 		n, err := s.out.PlanDue(ctx, now, s.cfg.PlanBatch, func(dc study.DueCohort) (study.Plan, error) {
 			return s.core.Plan(dc, now)
 		})
 		if err != nil {
-			return fmt.Errorf("tick at %s: %w", now.Format(time.RFC3339), err)
+			return n, fmt.Errorf("tick at %s: %w", now.Format(time.RFC3339), err)
 		}
-		if n < s.cfg.PlanBatch {
-			return nil
+		return n, nil
+	}
+	n, err := planDue()
+	if err != nil || n < s.cfg.PlanBatch {
+		return err
+	}
+	errs := make([]error, s.cfg.PlanWorkers)
+	var wg sync.WaitGroup
+	for w := range s.cfg.PlanWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := planDue()
+				if err != nil || n < s.cfg.PlanBatch {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Deliver sends ready posts until none is left; it returns how many it sent.
+func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deliverAll(ctx)
+}
+
+// deliverAll keeps the workers busy until nothing is ready and nothing is in flight.
+func (s *Scheduler) deliverAll(ctx context.Context) (int, error) {
+	var sent atomic.Int64
+	for {
+		settled := s.settledChan()
+		n, err := s.dispatch(ctx, &sent)
+		if err != nil {
+			s.waitIdle()
+			return int(sent.Load()), err
 		}
+		if n > 0 {
+			continue
+		}
+		if s.idle() {
+			select {
+			case <-settled:
+				// A delivery finished after the claim looked: its lane may have more.
+				continue
+			default:
+				return int(sent.Load()), nil
+			}
+		}
+		<-settled
 	}
 }
 
-// Deliver sends ready posts until none is left; it returns how many were sent.
-func (s *Scheduler) Deliver(ctx context.Context) (int, error) {
-	sent := 0
-	for {
-		now := s.now()
-		posts, err := s.out.ClaimPosts(ctx, now, s.cfg.Lease, 100)
-		if err != nil {
-			return sent, err
-		}
-		if len(posts) == 0 {
-			return sent, nil
-		}
-		// Claimed posts are each their channel's next one, so they can go in parallel.
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		sem := make(chan struct{}, s.cfg.Workers)
-		for _, p := range posts {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				if s.deliver(ctx, p) {
-					mu.Lock()
-					sent++
-					mu.Unlock()
-				}
-			}()
-		}
-		wg.Wait()
+// dispatch claims as many ready posts as there are free workers and starts delivering
+// them; it counts the ones sent into sent (when not nil).
+func (s *Scheduler) dispatch(ctx context.Context, sent *atomic.Int64) (int, error) {
+	s.dmu.Lock()
+	free := s.cfg.Workers - s.inflight
+	s.dmu.Unlock()
+	if free <= 0 {
+		return 0, nil
 	}
+	posts, err := s.out.ClaimPosts(ctx, s.now(), s.cfg.Lease, free)
+	if err != nil {
+		return 0, err
+	}
+	s.dmu.Lock()
+	s.inflight += len(posts)
+	s.dmu.Unlock()
+	for _, p := range posts {
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			ok := s.deliver(ctx, p)
+			if ok && sent != nil {
+				sent.Add(1)
+			}
+			s.dmu.Lock()
+			s.inflight--
+			close(s.settled)
+			s.settled = make(chan struct{})
+			s.dmu.Unlock()
+		}()
+	}
+	return len(posts), nil
+}
+
+func (s *Scheduler) settledChan() <-chan struct{} {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	return s.settled
+}
+
+func (s *Scheduler) idle() bool {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	return s.inflight == 0
+}
+
+func (s *Scheduler) waitIdle() {
+	for {
+		ch := s.settledChan()
+		if s.idle() {
+			return
+		}
+		<-ch
+	}
+}
+
+// noteWake makes the running scheduler wake at t (a retry it has just scheduled).
+func (s *Scheduler) noteWake(t time.Time) {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.wakeAt = earliest(s.wakeAt, t)
 }
 
 // deliver sends one claimed post and records the outcome; it reports whether it was sent.
@@ -274,8 +517,13 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
 	// Each part is recorded before the next goes out: a retry continues where this
-	// attempt stopped, and the day's thread is known while it is being filled.
-	record := func(ctx context.Context, d study.Delivered) error { return s.out.RecordProgress(ctx, p, d) }
+	// attempt stopped, and the day's thread is known while it is being filled. Recording
+	// is bounded on its own: SendTimeout is the platform's budget, not the database's.
+	record := func(_ context.Context, d study.Delivered) error {
+		rctx, cancel := context.WithTimeout(ctx, recordTimeout)
+		defer cancel()
+		return s.out.RecordProgress(rctx, p, d)
+	}
 	ref, err := s.cfg.Poster.Post(sendCtx, out, record)
 	cancel()
 	if err == nil {
@@ -287,6 +535,12 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	}
 	var de *study.DeliveryError
 	switch {
+	case errors.As(err, &de) && de.Paced:
+		// The channel waits for its own limit; the worker moves on to another lane.
+		log.Debug("post paced by its channel's rate limit", "wait", de.RetryAfter)
+		at := s.now().Add(de.RetryAfter)
+		s.record(s.out.Defer(ctx, p, at))
+		s.noteWake(at)
 	case errors.As(err, &de) && de.Permanent:
 		log.Error("post failed permanently", "reason", de.Reason)
 		s.cfg.Observer.PostFailed(p.Channel.Platform, p.Kind, true)
@@ -294,7 +548,9 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	case errors.As(err, &de) && de.RetryAfter > 0:
 		log.Warn("post rate limited", "retry_after", de.RetryAfter)
 		s.cfg.Observer.RateLimited(p.Channel.Platform)
-		s.record(s.out.MarkRetry(ctx, p, s.now().Add(de.RetryAfter), study.NoteRateLimited(de.Reason)))
+		at := s.now().Add(de.RetryAfter)
+		s.record(s.out.MarkRetry(ctx, p, at, study.NoteRateLimited(de.Reason)))
+		s.noteWake(at)
 	default:
 		log.Warn("post failed; will retry", "err", err, "attempt", p.Attempts)
 		s.cfg.Observer.PostFailed(p.Channel.Platform, p.Kind, false)
@@ -310,7 +566,9 @@ func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, atte
 		s.record(s.out.MarkDone(ctx, p, study.PostFailed, study.NoteGaveUp(attempts, reason)))
 		return
 	}
-	s.record(s.out.MarkRetry(ctx, p, s.now().Add(Backoff(attempts, rand.Float64())), reason))
+	at := s.now().Add(Backoff(attempts, rand.Float64()))
+	s.record(s.out.MarkRetry(ctx, p, at, reason))
+	s.noteWake(at)
 }
 
 // Backoff is the wait before attempt n+1: 2^n seconds capped at 2 minutes, scaled by

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"cohortbot/internal/study"
 )
@@ -25,120 +24,22 @@ func tsPtr(t time.Time) *time.Time {
 	return &v
 }
 
-func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func(study.DueCohort) (study.Plan, error)) (int, error) {
-	n := 0
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var rows []cohortRow
-		q := tx.Where("next_due_at IS NULL OR next_due_at <= ?", ts(now)).
-			Order("next_due_at IS NOT NULL, next_due_at, id").Limit(limit)
-		if s.dialect == Postgres {
-			// Several bot processes tick at once: each takes the cohorts no one else holds.
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
-		if err := q.Find(&rows).Error; err != nil {
-			return wrap(err, "due cohorts")
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID
-		}
-		var ex []exceptionRow
-		if err := tx.Where("cohort_id IN ?", ids).Order("id").Find(&ex).Error; err != nil {
-			return wrap(err, "due cohorts' exceptions")
-		}
-		var chans []channelRow
-		if err := tx.Where("cohort_id IN ?", ids).Order("id").Find(&chans).Error; err != nil {
-			return wrap(err, "due cohorts' channels")
-		}
-		exBy := map[int64][]exceptionRow{}
-		for _, e := range ex {
-			exBy[e.CohortID] = append(exBy[e.CohortID], e)
-		}
-		chBy := map[int64][]study.BoundChannel{}
-		for _, c := range chans {
-			chBy[c.CohortID] = append(chBy[c.CohortID], study.BoundChannel{ID: c.ID, Ref: study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}})
-		}
-		var posts []study.NewPost
-		nextBy := map[time.Time][]int64{} // cohorts grouped by their next due instant
-		for _, r := range rows {
-			c, err := fromRows(r, exBy[r.ID])
-			if err != nil {
-				return fmt.Errorf("cohort %d: %w", r.ID, err)
-			}
-			due := study.DueCohort{Cohort: *c, Recompute: r.NextDueAt == nil, Channels: chBy[r.ID]}
-			if r.ScheduledThrough != nil {
-				due.ScheduledThrough = *r.ScheduledThrough
-			}
-			p, err := plan(due)
-			if err != nil {
-				return fmt.Errorf("plan cohort %d: %w", r.ID, err)
-			}
-			posts = append(posts, p.Posts...)
-			next := ts(p.NextDue)
-			if p.NextDue.IsZero() {
-				// Nothing left to schedule: park the cohort far ahead rather than NULL,
-				// which would mean "recompute" on every tick.
-				next = ts(now.AddDate(100, 0, 0))
-			}
-			nextBy[next] = append(nextBy[next], r.ID)
-			n++
-		}
-		if _, err := insertPosts(tx, posts, now); err != nil {
-			return err
-		}
-		// Cohorts on the same schedule share their next instant: one UPDATE per instant
-		// rather than one per cohort.
-		for next, ids := range nextBy {
-			res := tx.Model(&cohortRow{}).Where("id IN ?", ids).
-				UpdateColumns(map[string]any{"scheduled_through": ts(now), "next_due_at": next})
-			if res.Error != nil {
-				return wrap(res.Error, "record plans of %d cohorts", len(ids))
-			}
-		}
+func memberID(id int64) *int64 {
+	if id == 0 {
 		return nil
-	})
-	return n, err
-}
-
-func (s *Store) InsertPosts(ctx context.Context, posts []study.NewPost) (int, error) {
-	return insertPosts(s.db.WithContext(ctx), posts, s.now())
-}
-
-// insertPosts inserts each post unless its (channel, kind, period) exists: the unique key is
-// the claim, so planning twice (two processes, a restart) posts once.
-func insertPosts(db *gorm.DB, posts []study.NewPost, now time.Time) (int, error) {
-	if len(posts) == 0 {
-		return 0, nil
 	}
-	rows := make([]postRow, len(posts))
-	for i, p := range posts {
-		status := p.Status
-		if status == "" {
-			status = study.PostPending
-		}
-		rows[i] = postRow{
-			CohortID: p.CohortID, ChannelID: p.ChannelID, Kind: string(p.Kind), Period: p.Period, Day: p.Day,
-			Status: string(status), LastError: p.LastError, Nonce: nonce(p),
-			DueAt: ts(p.DueAt), NotBefore: ts(p.DueAt), ExpiresAt: ts(p.ExpiresAt), CreatedAt: ts(now),
-		}
-	}
-	// Rows keep their order within a batch, so a channel's posts get ascending ids: the
-	// delivery order of posts due at the same instant.
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500)
-	if res.Error != nil {
-		return 0, wrap(res.Error, "insert %d posts", len(rows))
-	}
-	return int(res.RowsAffected), nil
+	return &id
 }
 
 // nonce is derived from the outbox key, so a resend of the same row after a crash carries
 // the same nonce and the platform can recognise it (Discord allows 25 characters).
 func nonce(p study.NewPost) string {
+	key := fmt.Sprintf("%d|%s|%s", p.ChannelID, p.Kind, p.Period)
+	if p.MemberID != 0 {
+		key = fmt.Sprintf("%d|m%d|%s|%s", p.ChannelID, p.MemberID, p.Kind, p.Period)
+	}
 	h := uint64(14695981039346656037)
-	for _, b := range []byte(fmt.Sprintf("%d|%s|%s", p.ChannelID, p.Kind, p.Period)) {
+	for _, b := range []byte(key) {
 		h ^= uint64(b)
 		h *= 1099511628211
 	}
@@ -153,11 +54,12 @@ WHERE id IN (
       AND p.not_before <= @now
       AND NOT EXISTS (
           SELECT 1 FROM posts e
-          WHERE e.channel_id = p.channel_id AND e.status IN ('pending', 'sending')
+          WHERE e.channel_id = p.channel_id AND COALESCE(e.member_id, 0) = COALESCE(p.member_id, 0)
+            AND e.status IN ('pending', 'sending')
             AND (e.due_at < p.due_at OR (e.due_at = p.due_at AND e.id < p.id)))
     ORDER BY p.due_at, p.id
     LIMIT @limit %s)
-RETURNING id, cohort_id, channel_id, kind, period, day, status, attempts, last_error, nonce,
+RETURNING id, cohort_id, channel_id, member_id, kind, period, day, status, attempts, last_error, nonce,
           message_id, thread_id, parts_sent, due_at, not_before, expires_at, lease_until, sent_at, created_at`
 
 func (s *Store) ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error) {
@@ -190,6 +92,10 @@ func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, erro
 	for _, c := range chans {
 		refs[c.ID] = study.ChannelRef{Platform: c.Platform, Workspace: c.WorkspaceID, Channel: c.ChannelID}
 	}
+	to, err := s.recipients(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]study.Post, len(rows))
 	for i, r := range rows {
 		out[i] = study.Post{
@@ -198,12 +104,46 @@ func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, erro
 			Nonce: r.Nonce, Done: study.Delivered{Parts: r.PartsSent, MessageID: r.MessageID, ThreadID: r.ThreadID},
 			DueAt: r.DueAt, ExpiresAt: r.ExpiresAt,
 		}
+		if r.MemberID != nil {
+			out[i].MemberID, out[i].To = *r.MemberID, to[*r.MemberID]
+		}
 		if r.SentAt != nil {
 			out[i].SentAt = *r.SentAt
 		}
 		if r.LeaseUntil != nil {
 			out[i].Lease = *r.LeaseUntil
 		}
+	}
+	return out, nil
+}
+
+// recipients reads who the direct messages among rows go to: the members' platform
+// accounts and names.
+func (s *Store) recipients(ctx context.Context, rows []postRow) (map[int64]study.UserRef, error) {
+	var ids []int64
+	for _, r := range rows {
+		if r.MemberID != nil {
+			ids = append(ids, *r.MemberID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var ms []struct {
+		ID          int64
+		Platform    string
+		WorkspaceID string
+		UserID      string
+		DisplayName string
+	}
+	err := s.db.WithContext(ctx).Table("members").Select("id, platform, workspace_id, user_id, display_name").
+		Where("id IN ?", ids).Scan(&ms).Error
+	if err != nil {
+		return nil, wrap(err, "recipients of %d posts", len(ids))
+	}
+	out := make(map[int64]study.UserRef, len(ms))
+	for _, m := range ms {
+		out[m.ID] = study.UserRef{Platform: m.Platform, Workspace: m.WorkspaceID, ID: m.UserID, Name: m.DisplayName}
 	}
 	return out, nil
 }
@@ -217,6 +157,14 @@ func (s *Store) MarkSent(ctx context.Context, p study.Post, ref study.MessageRef
 func (s *Store) MarkRetry(ctx context.Context, p study.Post, notBefore time.Time, reason string) error {
 	return s.finish(ctx, p, map[string]any{
 		"status": study.PostPending, "not_before": ts(notBefore), "last_error": reason, "lease_until": nil,
+	})
+}
+
+// Defer puts a claimed post back until notBefore without counting the claim as an
+// attempt: the platform's pacing of its channel (not a failure) holds it.
+func (s *Store) Defer(ctx context.Context, p study.Post, notBefore time.Time) error {
+	return s.finish(ctx, p, map[string]any{
+		"status": study.PostPending, "not_before": ts(notBefore), "attempts": gorm.Expr("attempts - 1"), "lease_until": nil,
 	})
 }
 
@@ -281,30 +229,55 @@ func (s *Store) Channels(ctx context.Context, cohortID int64) ([]study.BoundChan
 	return out, nil
 }
 
-func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+// NextDue is the earliest instant after after at which something may fall due: a
+// cohort's next plan instant, a post's not-before (a retry, a deferral), a delivery lease
+// running out (a process that died mid-send). Zero: nothing known. Each part reads one
+// index entry.
+func (s *Store) NextDue(ctx context.Context, after time.Time) (time.Time, error) {
+	after = ts(after)
+	if s.dialect == Postgres {
+		// One round trip.
+		var row struct{ A, B, C *time.Time }
+		err := s.db.WithContext(ctx).Raw(`SELECT
+			(SELECT next_due_at FROM cohorts WHERE next_due_at > @after ORDER BY next_due_at LIMIT 1) AS a,
+			(SELECT not_before FROM posts WHERE status = 'pending' AND not_before > @after ORDER BY not_before LIMIT 1) AS b,
+			(SELECT lease_until FROM posts WHERE status = 'sending' AND lease_until > @after ORDER BY lease_until LIMIT 1) AS c`,
+			map[string]any{"after": after}).Scan(&row).Error
+		if err != nil {
+			return time.Time{}, wrap(err, "next due instant")
+		}
+		return earliest(row.A, row.B, row.C), nil
+	}
+	// Ordered single-column reads rather than MIN() or subqueries: SQLite returns those
+	// as text, a plain column as a time.
 	db := s.db.WithContext(ctx)
-	var next time.Time
-	consider := func(rows []time.Time) {
-		if len(rows) > 0 && (next.IsZero() || rows[0].Before(next)) {
-			next = rows[0]
+	var a, b, c []time.Time
+	if err := db.Model(&cohortRow{}).Where("next_due_at > ?", after).Order("next_due_at").Limit(1).Pluck("next_due_at", &a).Error; err != nil {
+		return time.Time{}, wrap(err, "next due cohort")
+	}
+	if err := db.Model(&postRow{}).Where("status = ? AND not_before > ?", study.PostPending, after).Order("not_before").Limit(1).Pluck("not_before", &b).Error; err != nil {
+		return time.Time{}, wrap(err, "next pending post")
+	}
+	if err := db.Model(&postRow{}).Where("status = ? AND lease_until > ?", study.PostSending, after).Order("lease_until").Limit(1).Pluck("lease_until", &c).Error; err != nil {
+		return time.Time{}, wrap(err, "next lease expiry")
+	}
+	var ts []*time.Time
+	for _, l := range [][]time.Time{a, b, c} {
+		if len(l) > 0 {
+			ts = append(ts, &l[0])
 		}
 	}
-	// Ordered single-column reads rather than MIN(): SQLite returns an aggregate of a
-	// DATETIME column as text, a plain column as a time.
-	var a, b, c []time.Time
-	if err := db.Model(&cohortRow{}).Where("next_due_at IS NOT NULL").Order("next_due_at").Limit(1).Pluck("next_due_at", &a).Error; err != nil {
-		return next, wrap(err, "next due cohort")
+	return earliest(ts...), nil
+}
+
+func earliest(ts ...*time.Time) time.Time {
+	var next time.Time
+	for _, t := range ts {
+		if t != nil && (next.IsZero() || t.Before(next)) {
+			next = *t
+		}
 	}
-	if err := db.Model(&postRow{}).Where("status = ?", study.PostPending).Order("not_before").Limit(1).Pluck("not_before", &b).Error; err != nil {
-		return next, wrap(err, "next pending post")
-	}
-	if err := db.Model(&postRow{}).Where("status = ? AND lease_until IS NOT NULL", study.PostSending).Order("lease_until").Limit(1).Pluck("lease_until", &c).Error; err != nil {
-		return next, wrap(err, "next lease expiry")
-	}
-	consider(a)
-	consider(b)
-	consider(c)
-	return next, nil
+	return next
 }
 
 // OutboxDepth counts posts waiting to be sent (pending or being sent).
@@ -323,20 +296,6 @@ func (s *Store) ThreadOfDay(ctx context.Context, channelID int64, day int) (stri
 		return "", wrap(err, "thread of day %d in channel %d", day, channelID)
 	}
 	return rows[0].ThreadID, nil
-}
-
-func (s *Store) PreviousSent(ctx context.Context, channelID int64, kind study.PostKind, except int64) (time.Time, bool, error) {
-	var rows []postRow
-	err := s.db.WithContext(ctx).Select("sent_at").
-		Where("channel_id = ? AND kind = ? AND status = ? AND id <> ?", channelID, kind, study.PostSent, except).
-		Order("sent_at DESC").Limit(1).Find(&rows).Error
-	if err != nil {
-		return time.Time{}, false, wrap(err, "previous %s in channel %d", kind, channelID)
-	}
-	if len(rows) == 0 || rows[0].SentAt == nil {
-		return time.Time{}, false, nil
-	}
-	return *rows[0].SentAt, true, nil
 }
 
 func (s *Store) Failures(ctx context.Context, cohortID int64, limit int) ([]study.Post, error) {

@@ -44,6 +44,7 @@ type postRow struct {
 	ID         int64 `gorm:"primaryKey"`
 	CohortID   int64
 	ChannelID  int64
+	MemberID   *int64 // a direct message to this member; nil for a channel post
 	Kind       string
 	Period     string
 	Day        int

@@ -143,7 +143,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("open %s store: %w", s.dialect, redact(err, cfg.DatabaseURL))
 	}
 	s.db = db
+	if s.dialect == Postgres {
+		s.warm(ctx)
+	}
 	return s, nil
+}
+
+// warm opens the pool's connections up front, so that the first burst of work (a
+// fan-out at a due minute, a wave of commands) does not wait for new server processes.
+// A failure here is not an error: the pool opens connections as it needs them anyway.
+func (s *Store) warm(ctx context.Context) {
+	conns := make([]*sql.Conn, 0, maxConns)
+	for range maxConns {
+		c, err := s.sqlDB.Conn(ctx)
+		if err != nil {
+			break
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 // redact keeps a connection string (and its password) out of error messages.

@@ -185,14 +185,24 @@ func (c Calendar) PostInstant(n int) (time.Time, bool) {
 func (c Calendar) NextPost(now time.Time) (day int, at time.Time, ok bool) {
 	today := c.Today(now)
 	day = c.CurrentDay(today.AddDays(-1)) + 1
-	for ; day <= c.Length; day++ {
-		at, ok := c.PostInstant(day)
-		if !ok {
+	// Day's date is the first study date from today on: walk from there rather than
+	// finding each candidate day's date from the start again.
+	d := today
+	if d.Before(c.Start) {
+		d = c.Start
+	}
+	open, hasOpen := c.openPauseFrom()
+	for i := 0; day <= c.Length && i < horizon; d, i = d.AddDays(1), i+1 {
+		if hasOpen && !d.Before(open) {
 			return 0, time.Time{}, false
 		}
-		if !at.Before(now) {
+		if !c.IsStudyDate(d) {
+			continue
+		}
+		if at := LocalInstant(d, c.PostAt, c.Loc); !at.Before(now) {
 			return day, at, true
 		}
+		day++
 	}
 	return 0, time.Time{}, false
 }

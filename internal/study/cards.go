@@ -135,10 +135,37 @@ func moduleName(m string) string {
 	return "CommonJS (.cjs)"
 }
 
-// PhaseIntroMessage precedes the first day of a phase.
+// DayPost is what study day n's scheduled post sends: its card, which opens the day's
+// thread, then the thread's parts. On a phase's first day the card leads with the phase's
+// intro, so that the intro costs no message of its own: platforms pack the card and its
+// thread into as few messages as their limits allow.
+func DayPost(t *Track, n int) []Message {
+	card := CardMessage(t, n)
+	if c, p, ok := t.Card(n); ok && c.Day == 1 {
+		card.Sections = append(phaseIntroSections(t, p.Number), card.Sections...)
+	}
+	return append([]Message{card}, CardThreadMessages(t, n)...)
+}
+
+// PhaseIntroMessage is a phase's intro on its own: its title, what it covers and its days.
 func PhaseIntroMessage(t *Track, phase int) Message {
 	p := t.Phases[phase-1]
-	m := Message{Title: fmt.Sprintf("Phase %d of %d — %s", p.Number, len(t.Phases), p.Title)}
+	return Message{Title: phaseTitle(t, p), Sections: phaseIntroBody(p)}
+}
+
+// phaseIntroSections are a phase's intro as the leading sections of its first card.
+func phaseIntroSections(t *Track, phase int) []Section {
+	p := t.Phases[phase-1]
+	body := phaseIntroBody(p)
+	body[0].Heading = "🧭 " + phaseTitle(t, p)
+	return body
+}
+
+func phaseTitle(t *Track, p Phase) string {
+	return fmt.Sprintf("Phase %d of %d — %s", p.Number, len(t.Phases), p.Title)
+}
+
+func phaseIntroBody(p Phase) []Section {
 	text := p.Subtitle
 	if p.Goal != "" {
 		text += "\n*Goal:* " + p.Goal
@@ -148,7 +175,7 @@ func PhaseIntroMessage(t *Track, phase int) Message {
 	for i, d := range p.Days {
 		topics[i] = d.Topic
 	}
-	m.Sections = append(m.Sections, Section{Text: text + strings.Join(topics, " · ")})
+	out := []Section{{Text: text + strings.Join(topics, " · ")}}
 	if len(p.Senior) > 0 {
 		items := make([]string, len(p.Senior))
 		for i, s := range p.Senior {
@@ -158,9 +185,9 @@ func PhaseIntroMessage(t *Track, phase int) Message {
 		if heading == "" {
 			heading = "Also covered"
 		}
-		m.Sections = append(m.Sections, Section{Heading: heading, Text: bullets(items)})
+		out = append(out, Section{Heading: heading, Text: bullets(items)})
 	}
-	return m
+	return out
 }
 
 // PhaseOutcomeMessage follows the last day of a phase: the outcome as a self-check.

@@ -20,13 +20,17 @@ func (s *Service) Compose(ctx context.Context, p Post) (out Outgoing, skip strin
 		return out, "", fmt.Errorf("compose post %d: %w", p.ID, err)
 	}
 	out = Outgoing{Channel: p.Channel, Kind: p.Kind, Nonce: p.Nonce, Done: p.Done}
+	if p.Kind == KindPhaseStart {
+		// Planned before intros moved into the first day's card, which carries it now.
+		return out, NoteIntroInCard, nil
+	}
 	t := v.Track
 	switch p.Kind {
 	case KindDay:
 		if p.Day < 1 || p.Day > t.Len() {
 			return out, "", fmt.Errorf("post %d: day %d is not in the track", p.ID, p.Day)
 		}
-		out.Messages = cardMessages(t, p.Day)
+		out.Messages = DayPost(t, p.Day)
 		return out, "", nil
 	case KindPhaseStart, KindPhaseEnd:
 		n, err := strconv.Atoi(p.Period)

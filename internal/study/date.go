@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -102,12 +103,20 @@ func LoadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" || strings.Contains(name, "..") {
 		return nil, Errorf(EINVALID, "%q is not a time zone: use an IANA name like Europe/Berlin or UTC", name)
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, Errorf(EINVALID, "unknown time zone %q: use an IANA name like Europe/Berlin or America/New_York", name)
 	}
+	// Loading reads and parses the zone's data each time; a tick resolves every due
+	// cohort's zone, and there are only a few hundred zones.
+	zones.Store(name, loc)
 	return loc, nil
 }
+
+var zones sync.Map // IANA name → *time.Location
 
 // LocalInstant is the instant at which the wall clock in loc first shows t on date d.
 //

@@ -9,6 +9,7 @@ const (
 	NoteMissedExpired = "missed: could not be sent on its day"
 	NoteNotComposed   = "could not prepare the post"
 	NoteInternal      = "internal error while sending"
+	NoteIntroInCard   = "the phase intro is part of its first day's card"
 )
 
 // NoteRateLimited is a delivery waiting out a platform's rate limit.

@@ -85,15 +85,22 @@ type DeliveryError struct {
 	// Permanent failures (channel gone, no permission) are not retried; the reason shows
 	// in /cohort status.
 	Permanent bool
-	// RetryAfter is the wait the platform asked for (HTTP 429 Retry-After).
+	// RetryAfter is the wait the platform asked for (HTTP 429 Retry-After), or with Paced
+	// the wait until the channel's own rate limit lets the next message through.
 	RetryAfter time.Duration
-	Reason     string
+	// Paced says the post is not failing: its channel must wait RetryAfter under the
+	// platform's limits, and the poster hands it back rather than hold a delivery worker
+	// (a channel waiting on its own limit holds only itself). It is not an attempt.
+	Paced  bool
+	Reason string
 }
 
 func (e *DeliveryError) Error() string {
 	switch {
 	case e.Permanent:
 		return "permanent delivery failure: " + e.Reason
+	case e.Paced:
+		return fmt.Sprintf("paced for %s: %s", e.RetryAfter, e.Reason)
 	case e.RetryAfter > 0:
 		return fmt.Sprintf("rate limited for %s: %s", e.RetryAfter, e.Reason)
 	}

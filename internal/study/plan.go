@@ -123,16 +123,12 @@ func dailySlots(v CohortView, from, to time.Time) []slot {
 	}
 }
 
-// daySlots are the posts of study day n at instant at: the phase intro on a phase's first
-// day, the card, the outcome self-check on its last, and the completion post after day n
-// of n.
+// daySlots are the posts of study day n at instant at: the card (which carries the phase
+// intro on a phase's first day), the outcome self-check on a phase's last day, and the
+// completion post after day n of n.
 func daySlots(v CohortView, day int, at time.Time) []slot {
 	c, p, _ := v.Track.Card(day)
-	var out []slot
-	if c.Day == 1 {
-		out = append(out, slot{kind: KindPhaseStart, period: strconv.Itoa(p.Number), day: day, due: at})
-	}
-	out = append(out, slot{kind: KindDay, period: strconv.Itoa(day), day: day, due: at})
+	out := []slot{{kind: KindDay, period: strconv.Itoa(day), day: day, due: at}}
 	if c.Day == len(p.Days) {
 		out = append(out, slot{kind: KindPhaseEnd, period: strconv.Itoa(p.Number), day: day, due: at})
 	}

@@ -80,7 +80,7 @@ type Server struct {
 	heartbeats int
 }
 
-// Channel is a text channel or a thread.
+// Channel is a text channel, a thread or a direct-message channel.
 type Channel struct {
 	ID       string `json:"id"`
 	GuildID  string `json:"guild_id"`
@@ -89,6 +89,8 @@ type Channel struct {
 	ParentID string `json:"parent_id,omitempty"`
 	// AutoArchive is the thread's auto_archive_duration in minutes.
 	AutoArchive int `json:"-"`
+	// Recipient is the user of a direct-message channel (Type 1).
+	Recipient string `json:"-"`
 	// Deleted channels answer 404 Unknown Channel; NoAccess ones 403 Missing Access.
 	Deleted  bool `json:"-"`
 	NoAccess bool `json:"-"`

@@ -1,6 +1,7 @@
 package slackfake
 
 import (
+	"context"
 	"net/url"
 	"sync"
 	"time"
@@ -22,20 +23,31 @@ type hold struct {
 
 func (h *hold) release() { h.once.Do(func() { close(h.released) }) }
 
-// wait tells the test about c and blocks until the hold is released.
-func (h *hold) wait(c Call) {
+// wait tells the test about c and blocks until the hold is released, or until the
+// caller goes away (ctx ends: its connection closed); it reports whether the call is to
+// be answered.
+func (h *hold) wait(ctx context.Context, c Call) bool {
 	select {
 	case h.waiting <- c:
 	case <-h.released:
+	case <-ctx.Done():
+		return false
 	}
-	<-h.released
+	select {
+	case <-h.released:
+		return ctx.Err() == nil
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // Hold holds the calls of a Web API method ("chat.postMessage"): each one is recorded at
 // once (in Calls), sent on waiting, and answered only after release is called, as a slow
 // Slack would. release may be called more than once; Close calls it too. Holding a method
 // that is held already starts a new hold: calls arriving from then on wait for the new
-// release.
+// release. A held call whose caller goes away before the release (its process was
+// killed) is dropped unanswered and never takes effect, as if it had not reached Slack:
+// Dropped counts them.
 func (s *Server) Hold(method string) (waiting <-chan Call, release func()) {
 	h := &hold{waiting: make(chan Call, 64), released: make(chan struct{})}
 	s.mu.Lock()

@@ -1,7 +1,9 @@
 package slackfake_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -78,4 +80,31 @@ func TestCloseReleasesHeldCalls(t *testing.T) {
 	go func() { s.Close(); close(closed) }()
 	receive(t, "Close to return", closed)
 	receive(t, "the held call to end", done) // answered or cut off, but not left hanging
+}
+
+// TestHeldCallOfAVanishedCallerIsDropped: a held call whose caller goes away (its
+// connection closes, as when its process is killed) is dropped, not posted on release.
+func TestHeldCallOfAVanishedCallerIsDropped(t *testing.T) {
+	t.Parallel()
+	s := slackfake.New(t)
+	api := slack.New(s.BotToken, slack.OptionAPIURL(s.APIURL()))
+	waiting, release := s.Hold("chat.postMessage")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("card", false))
+		done <- err
+	}()
+	receive(t, "held call", waiting)
+	cancel()
+	if err := receive(t, "the caller giving up", done); err == nil {
+		t.Fatal("the call succeeded")
+	}
+	if !s.WaitFor(5*time.Second, func() bool { return s.Dropped() == 1 }) {
+		t.Fatalf("dropped %d", s.Dropped())
+	}
+	release()
+	if n := len(s.Messages("C1")); n != 0 {
+		t.Errorf("%d messages posted by a call whose caller went away", n)
+	}
 }

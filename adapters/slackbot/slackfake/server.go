@@ -96,6 +96,7 @@ type Server struct {
 	allHolds    []*hold          // every hold made, for Close to release
 	limits      *limiter         // nil: off
 	rateLimited int
+	dropped     int
 	acks        map[string]json.RawMessage
 	conns       int
 	cur         *wsConn

@@ -34,6 +34,14 @@ func (s *Server) AddFault(method string, f Fault) {
 	s.faults[method] = append(s.faults[method], f)
 }
 
+// Dropped counts held calls whose caller went away before they were released (see
+// Hold): they took no effect.
+func (s *Server) Dropped() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}
+
 // Calls returns when each call of a method arrived (failed ones included).
 func (s *Server) Calls(method string) []time.Time {
 	s.mu.Lock()
@@ -73,7 +81,13 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 				args[k] = append([]string(nil), v...)
 			}
 		}
-		held.wait(Call{Method: method, Args: args, At: at})
+		if !held.wait(r.Context(), Call{Method: method, Args: args, At: at}) {
+			s.mu.Lock()
+			s.dropped++
+			s.notify()
+			s.mu.Unlock()
+			return
+		}
 	}
 	s.mu.Lock()
 	var fault *Fault
@@ -169,6 +183,16 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// isUserID reports whether a channel argument is a user id (U…, W…).
+func isUserID(ch string) bool { return len(ch) > 1 && (ch[0] == 'U' || ch[0] == 'W') }
+
+// dmChannel is the id of the app's direct-message channel with a user.
+func dmChannel(user string) string { return "D" + user[1:] }
+
+// DMChannel is the channel the app's direct messages to user land in: read them with
+// Messages(DMChannel(user)).
+func (s *Server) DMChannel(user string) string { return dmChannel(user) }
+
 func (s *Server) checkChannel(w http.ResponseWriter, ch string) bool {
 	if ch == "" {
 		slackErr(w, "channel_not_found")
@@ -190,6 +214,10 @@ func (s *Server) postMessage(w http.ResponseWriter, f url.Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := f.Get("channel")
+	if isUserID(ch) {
+		// A user id as the channel: the app's direct messages with them (Messages tab).
+		ch = dmChannel(ch)
+	}
 	if !s.checkChannel(w, ch) || !checkBlocks(w, f.Get("text"), blocks) {
 		return
 	}
