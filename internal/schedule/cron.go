@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +31,11 @@ const maxCached = 4096
 func (p *cronParser) Parse(spec string) (study.CronSchedule, error) {
 	if s, ok := p.parsed.Load(spec); ok {
 		return s.(*schedule), nil
+	}
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		// A schedule runs in its cohort's zone. robfig/cron v3.0.1 also panics on a zone
+		// prefix with no space after it ("TZ=", "CRON_TZ=UTC").
+		return nil, errors.New("a schedule runs in the cohort's time zone: leave TZ= out")
 	}
 	parsed, err := parser.Parse(spec)
 	if err != nil {

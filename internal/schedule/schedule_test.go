@@ -493,6 +493,9 @@ func TestCronSchedulesAreChecked(t *testing.T) {
 		`/cohort set leaderboard:"*/30 * * * *"`: `"*/30 * * * *" posts more often than hourly; pick a schedule at most once an hour`,
 		`/cohort set recap:"every sunday"`:       `"every sunday" is not a schedule: use cron syntax like "0 17 * * FRI" (minute hour day month weekday)`,
 		`/cohort set reminder:8pm`:               `"8pm" is not a time: use HH:MM on a 24-hour clock, like 09:00`,
+		`/cohort set recap:"0 17 30 2 *"`:        `"0 17 30 2 *" never comes round: pick days that exist, like "0 17 * * FRI"`,
+		`/cohort set leaderboard:"TZ="`:          `"TZ=" names a time zone: schedules run in the cohort's (/cohort set tz:Area/City), so leave TZ= out`,
+		`/cohort set leaderboard:"CRON_TZ=UTC"`:  `"CRON_TZ=UTC" names a time zone: schedules run in the cohort's (/cohort set tz:Area/City), so leave TZ= out`,
 	} {
 		if _, err := e.do("org", true, line); study.ErrorMessage(err) != want {
 			t.Errorf("%s: %q", line, study.ErrorMessage(err))

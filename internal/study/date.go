@@ -35,7 +35,7 @@ func DateOfTime(t time.Time) Date {
 func ParseDate(s string) (Date, error) {
 	s = strings.TrimSpace(s)
 	parts := strings.Split(s, "-")
-	if len(parts) != 3 || len(parts[0]) != 4 || len(parts[1]) != 2 || len(parts[2]) != 2 {
+	if len(parts) != 3 || len(parts[0]) != 4 || len(parts[1]) != 2 || len(parts[2]) != 2 || !digits(parts[0]+parts[1]+parts[2]) {
 		return Date{}, Errorf(EINVALID, "%q is not a date: use YYYY-MM-DD, like 2026-03-02", s)
 	}
 	y, e1 := strconv.Atoi(parts[0])
@@ -85,13 +85,24 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	h, m, ok := strings.Cut(s, ":")
 	hh, e1 := strconv.Atoi(h)
 	mm, e2 := strconv.Atoi(m)
-	if !ok || e1 != nil || e2 != nil || len(m) != 2 || len(h) < 1 || len(h) > 2 {
+	if !ok || e1 != nil || e2 != nil || len(m) != 2 || len(h) < 1 || len(h) > 2 || !digits(h+m) {
 		return TimeOfDay{}, Errorf(EINVALID, "%q is not a time: use HH:MM on a 24-hour clock, like 09:00", s)
 	}
 	if hh < 0 || hh > 23 || mm < 0 || mm > 59 {
 		return TimeOfDay{}, Errorf(EINVALID, "%s is not a time of day: hours run 00–23 and minutes 00–59", s)
 	}
 	return TimeOfDay{hh, mm}, nil
+}
+
+// digits reports whether s is all ASCII digits: strconv.Atoi also takes a sign, and
+// "+026-01-01" or "+9:05" is not what anyone means by a date or a time.
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour, t.Minute) }

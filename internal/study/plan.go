@@ -2,6 +2,7 @@ package study
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,9 @@ type CronSchedule interface {
 // checkCron validates a leaderboard or recap schedule: it must parse and must not fire
 // more often than hourly (a channel is not a log).
 func (s *Service) checkCron(spec string) error {
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		return Errorf(EINVALID, "%q names a time zone: schedules run in the cohort's (/cohort set tz:Area/City), so leave TZ= out", spec)
+	}
 	sched, err := s.cron.Parse(spec)
 	if err != nil {
 		return Errorf(EINVALID, "%q is not a schedule: use cron syntax like \"0 17 * * FRI\" (minute hour day month weekday)", spec)
@@ -26,6 +30,10 @@ func (s *Service) checkCron(spec string) error {
 	// Two weeks of firings show any gap shorter than an hour.
 	t := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
 	prev := sched.Next(t)
+	if prev.IsZero() {
+		// A date that never comes ("0 17 30 2 *"): the schedule would never post.
+		return Errorf(EINVALID, "%q never comes round: pick days that exist, like \"0 17 * * FRI\"", spec)
+	}
 	for i := 0; i < 400 && !prev.IsZero(); i++ {
 		next := sched.Next(prev)
 		if next.IsZero() {
