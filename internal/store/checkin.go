@@ -183,20 +183,7 @@ ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standi
  WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4 AND display_name <> $5`
 )
 
-// checkInLanes is how many PostgreSQL check-ins run at once. Check-ins all
-// write the same few index pages, so more lanes than a few only add lock
-// contention: on 2 cores, 20 concurrent writers made 1,779 check-ins/s with
-// 0.88 ms of PostgreSQL CPU each, 4 lanes 1,923/s with 0.72 ms. A waiting
-// check-in takes the next free lane well within a millisecond.
-const checkInLanes = 4
-
 func (s *Store) checkInPostgres(ctx context.Context, w study.CheckInWrite) (study.Member, bool, error) {
-	select {
-	case s.checkIns <- struct{}{}:
-		defer func() { <-s.checkIns }()
-	case <-ctx.Done():
-		return study.Member{}, false, ctx.Err()
-	}
 	conn, err := s.sqlDB.Conn(ctx)
 	if err != nil {
 		return study.Member{}, false, fmt.Errorf("check in: %w", err)

@@ -53,8 +53,6 @@ type Store struct {
 	log     *slog.Logger
 	lock    *os.File // SQLite: held while open, so that one process uses the file
 	cohorts cohortCache
-	// checkIns admits PostgreSQL check-ins checkInLanes at a time.
-	checkIns chan struct{}
 }
 
 // InUseError refuses a second process on one SQLite file: SQLite mode runs one bot
@@ -94,7 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		NowFunc:                func() time.Time { return cfg.Now().UTC() },
 		Logger:                 logger.Discard,
 	}
-	s := &Store{now: cfg.Now, log: cfg.Log, url: cfg.DatabaseURL, checkIns: make(chan struct{}, checkInLanes)}
+	s := &Store{now: cfg.Now, log: cfg.Log, url: cfg.DatabaseURL}
 	var dial gorm.Dialector
 	if cfg.DatabaseURL != "" {
 		s.dialect = Postgres
