@@ -104,6 +104,8 @@ type Bot struct {
 	limits *limits
 	core   study.Handler
 	work   *middleware.Work // in-flight event handlers
+	// workers run the core for interactions (see answerSoon).
+	workers *middleware.Workers
 
 	zones *zoneList
 
@@ -197,6 +199,7 @@ func New(cfg Config) (*Bot, error) {
 		zones: loadZones(), chans: newChannelCache(10000), dms: &dmCache{m: map[string]string{}}}
 	b.life, b.end = context.WithCancel(context.Background())
 	b.work = middleware.NewWork(b.log)
+	b.workers = middleware.NewWorkers(interactionWorkers, b.log)
 	s.AddHandler(b.onEvent)
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Ready) {
 		b.connected.Store(true)
@@ -265,6 +268,7 @@ func (b *Bot) Start(ctx context.Context) error {
 func (b *Bot) Close() error {
 	b.end()
 	b.work.Close(10 * time.Second)
+	b.workers.Stop()
 	return b.s.Close()
 }
 

@@ -3,6 +3,8 @@ package discordbot
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -33,18 +35,7 @@ func (b *Bot) onInteraction(i *discordgo.Interaction, raw json.RawMessage) {
 			return
 		}
 		eph := personal(i)
-		result := make(chan answer, 1)
-		go func() {
-			// The core's chain recovers its own panics; this guards the translation.
-			defer func() {
-				if r := recover(); r != nil {
-					log.Error("discord request panicked", "panic", r)
-					result <- answer{err: errPanicked}
-				}
-			}()
-			reply, err := b.answer(ctx, i, raw)
-			result <- answer{reply, err}
-		}()
+		result := b.answerSoon(ctx, i, raw, log)
 		budget := b.deferBudget(i.ID)
 		timer := time.NewTimer(budget)
 		defer timer.Stop()
@@ -67,6 +58,38 @@ func (b *Bot) onInteraction(i *discordgo.Interaction, raw json.RawMessage) {
 			}
 		}
 	})
+}
+
+// interactionWorkers is how many interactions the core works on at once: enough to
+// keep the store's 20 connections busy and let concurrent check-ins share commits.
+const interactionWorkers = 64
+
+// errNoWorker: the bot shut down (or the interaction expired) before a worker was free.
+var errNoWorker = errors.New("no worker was free before shutdown")
+
+// answerSoon has a worker ask the core, and returns where its answer will come. With
+// every worker busy, a goroutine waits for one, so that the caller still defers in time.
+func (b *Bot) answerSoon(ctx context.Context, i *discordgo.Interaction, raw json.RawMessage, log *slog.Logger) <-chan answer {
+	result := make(chan answer, 1)
+	job := func() {
+		// The core's chain recovers its own panics; this guards the translation.
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("discord request panicked", "panic", r)
+				result <- answer{err: errPanicked}
+			}
+		}()
+		reply, err := b.answer(ctx, i, raw)
+		result <- answer{reply, err}
+	}
+	if !b.workers.TrySubmit(job) {
+		go func() {
+			if !b.workers.Submit(ctx, job) {
+				result <- answer{err: study.Unavailable("discord interaction", errNoWorker)}
+			}
+		}()
+	}
+	return result
 }
 
 // personal predicts whether an interaction's answer is ephemeral, to defer it the same
