@@ -20,12 +20,21 @@ func (a *Adapter) channelRef(team, channel string) study.ChannelRef {
 
 // request is the core request of a user's action in a channel: who they are (the display
 // name from users.info) and whether the workspace made them an admin or owner.
-func (a *Adapter) request(ctx context.Context, team, channel, userID, fallback string) study.Request {
+//
+// Only an organizer command waits for users.info when its rate limit is spent (the admin
+// flag decides it); anything else goes on with the handle the payload gave.
+func (a *Adapter) request(ctx context.Context, team, channel, userID, fallback string, organizer bool) study.Request {
 	if team == "" {
 		team = a.teamID
 	}
+	lookup := ctx
+	if !organizer {
+		lookup = withoutWaiting(ctx)
+	}
 	name, admin := fallback, false
-	if u, err := a.users.get(ctx, userID); err != nil {
+	if u, err := a.users.get(lookup, userID); errors.Is(err, errMethodBusy) {
+		a.log.Debug("slack users.info skipped at its rate limit; using the handle", "user", userID)
+	} else if err != nil {
 		a.log.Warn("slack users.info failed; using the handle, not an admin", "user", userID, "err", err)
 	} else {
 		admin = u.admin
@@ -44,8 +53,9 @@ func (a *Adapter) request(ctx context.Context, team, channel, userID, fallback s
 func (a *Adapter) handleCommand(ctx context.Context, cmd slack.SlashCommand) {
 	t := &target{channel: cmd.ChannelID, user: cmd.UserID, responseURL: cmd.ResponseURL}
 	name, sub, rest := study.SplitCommandLine(cmd.Command + " " + cmd.Text)
-	req := a.request(ctx, cmd.TeamID, cmd.ChannelID, cmd.UserID, cmd.UserName)
-	req.Command, req.Sub, req.Text = commandOnSlack(name), sub, rest
+	name = commandOnSlack(name)
+	req := a.request(ctx, cmd.TeamID, cmd.ChannelID, cmd.UserID, cmd.UserName, study.OrganizerCommand(name, sub))
+	req.Command, req.Sub, req.Text = name, sub, rest
 	reply, err := a.core.Handle(ctx, req)
 	a.answer(ctx, t, reply, err)
 }
@@ -76,7 +86,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slack.InteractionCal
 	}
 	t := &target{channel: channel, user: cb.User.ID, thread: thread, responseURL: cb.ResponseURL, preferAPI: true}
 	for _, act := range cb.ActionCallback.BlockActions {
-		req := a.request(ctx, cb.Team.ID, channel, cb.User.ID, cb.User.Name)
+		req := a.request(ctx, cb.Team.ID, channel, cb.User.ID, cb.User.Name, false)
 		req.Source, req.Action, req.Thread = study.SourceButton, act.ActionID, thread
 		if strings.HasPrefix(channel, "D") {
 			// A button on a direct message (a personal reminder): no cohort channel; the
@@ -117,7 +127,7 @@ func (a *Adapter) handleMessage(ctx context.Context, team string, m *slackevents
 	if m.ThreadTimeStamp == "" || m.ThreadTimeStamp == m.TimeStamp {
 		return // not a reply in a thread
 	}
-	req := a.request(ctx, team, m.Channel, m.User, "")
+	req := a.request(ctx, team, m.Channel, m.User, "", false)
 	req.Source, req.Thread, req.Text = study.SourceReply, m.ThreadTimeStamp, unescaper.Replace(m.Text)
 	reply, err := a.core.Handle(ctx, req)
 	switch {

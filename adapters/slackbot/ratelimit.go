@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -159,6 +160,12 @@ func (l *limits) waitMethod(ctx context.Context, name string) error {
 	l.mu.Lock()
 	d := time.Until(m.hold)
 	l.mu.Unlock()
+	if noWait(ctx) {
+		if d > 0 || (m.lim != nil && !m.lim.Allow()) {
+			return errMethodBusy
+		}
+		return nil
+	}
 	if err := sleep(ctx, d); err != nil {
 		return err
 	}
@@ -167,6 +174,21 @@ func (l *limits) waitMethod(ctx context.Context, name string) error {
 	}
 	return m.lim.Wait(ctx)
 }
+
+// errMethodBusy: a call marked withoutWaiting found its method's bucket empty.
+var errMethodBusy = errors.New("slack method busy: not waiting for its rate limit")
+
+type noWaitKey struct{}
+
+// withoutWaiting marks the calls made with ctx as not worth waiting for: when their
+// method's bucket is empty they fail at once with errMethodBusy instead of queueing. A
+// member's display name is such a call: a thousand new members answering in the same
+// minute must not wait on users.info's 100 a minute.
+func withoutWaiting(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noWaitKey{}, true)
+}
+
+func noWait(ctx context.Context) bool { return ctx.Value(noWaitKey{}) != nil }
 
 // holdMethod keeps a method's calls waiting for d after a 429.
 func (l *limits) holdMethod(name string, d time.Duration) {

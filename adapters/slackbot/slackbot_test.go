@@ -3,6 +3,7 @@ package slackbot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -827,5 +828,46 @@ func TestPostToAMemberIsADirectMessage(t *testing.T) {
 	}
 	if !e.fake.WaitFor(wait, func() bool { return len(e.fake.Responses(rid))+len(e.fake.Ephemerals(member.ID)) > 0 }) {
 		t.Error("the press was not answered")
+	}
+}
+
+// TestMembersDoNotWaitOnUsersInfo: users.info allows about 100 calls a minute. Forty new
+// members asking at once are all answered with the handle their payload carries, not
+// queued behind the lookup's rate limit; an organizer command still waits for the admin
+// flag it needs.
+func TestMembersDoNotWaitOnUsersInfo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, store.SQLite, true, nil)
+	e.setup("C1")
+	const n = 40
+	var users []slackfake.User
+	for i := range n {
+		u := slackfake.User{ID: fmt.Sprintf("UNEW%02d", i), Name: fmt.Sprintf("new%02d", i), RealName: fmt.Sprintf("New Member %d", i)}
+		e.fake.AddUser(u)
+		users = append(users, u)
+	}
+	type sent struct{ env, rid string }
+	var all []sent
+	for _, u := range users {
+		env, rid, err := e.fake.SlashCommand(slackfake.Command{Channel: "C1", User: u.ID, UserName: u.Name, Command: "/today"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, sent{env, rid})
+	}
+	for _, s := range all {
+		if err := e.fake.WaitAck(s.env, 3*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, text(e.responses(s.rid, 1)), "Day 1/93")
+	}
+	// The bucket holds 5 calls (a twentieth of 100 a minute) and refills at 1.5 a second.
+	if calls := len(e.fake.Calls("users.info")); calls > 10 {
+		t.Errorf("%d users.info calls for %d members: commands waited on its rate limit", calls, n)
+	}
+	// The bucket is spent; the organizer is still recognised.
+	rs := e.command(admin, "C1", "/cohort", "status", 1)
+	if strings.Contains(text(rs), "Only organizers") {
+		t.Errorf("an admin was refused while users.info was at its limit: %s", text(rs))
 	}
 }

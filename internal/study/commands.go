@@ -221,6 +221,13 @@ func PublicReply(name, sub string) bool {
 	return c != nil && c.Public
 }
 
+// OrganizerCommand reports whether a command is refused to members, so that a platform
+// can take the trouble to learn who is an admin only when it matters.
+func OrganizerCommand(name, sub string) bool {
+	c, group := lookup(name, sub)
+	return (c != nil && c.Organizer) || (group != nil && group.Organizer)
+}
+
 // call is one command being handled: the request, its parsed arguments, and the cohort
 // of its channel once resolved.
 type call struct {
