@@ -35,8 +35,14 @@ type bot struct {
 	err  error         // its exit, once done is closed
 }
 
-// startBot runs binary with args and env (on top of PATH and HOME), its output in logPath.
-func startBot(ctx context.Context, binary, logPath string, env map[string]string, args ...string) (*bot, error) {
+// startBot runs `binary run` with env (on top of PATH and HOME), its output in logPath.
+func startBot(ctx context.Context, binary, logPath string, env map[string]string) (*bot, error) {
+	return startCohortbot(ctx, binary, logPath, env, "run")
+}
+
+// startCohortbot runs binary with args and env (on top of PATH and HOME), its output in
+// logPath: `run`, or a one-off such as `migrate up`.
+func startCohortbot(ctx context.Context, binary, logPath string, env map[string]string, args ...string) (*bot, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("the bot's log: %w", err)

@@ -83,7 +83,7 @@ func runCheckins(ctx context.Context, cfg checkinsConfig, out io.Writer) error {
 	b, err := startBot(ctx, binary, dir+"/bot.log", map[string]string{
 		"DISCORD_TOKEN": fake.Token, "DISCORD_API_URL": fake.URL, "DISCORD_GUILD_ID": discordtest.GuildID,
 		"DATABASE_URL": db.URL, "COHORTBOT_HTTP_ADDR": "127.0.0.1:0", "COHORTBOT_LOG_LEVEL": "warn",
-	}, "run")
+	})
 	if err != nil {
 		return err
 	}

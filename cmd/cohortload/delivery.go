@@ -123,7 +123,7 @@ func (r fanOutRun) start(ctx context.Context, platform, workspace string, channe
 		return nil, nil, due, err
 	}
 	env["DATABASE_URL"] = db.URL
-	m, err := startBot(ctx, r.binary, filepath.Join(r.dir, platform+"-migrate.log"), env, "migrate", "up")
+	m, err := startCohortbot(ctx, r.binary, filepath.Join(r.dir, platform+"-migrate.log"), env, "migrate", "up")
 	if err != nil {
 		db.close()
 		return nil, nil, due, err
@@ -137,7 +137,7 @@ func (r fanOutRun) start(ctx context.Context, platform, workspace string, channe
 		db.close()
 		return nil, nil, due, err
 	}
-	b, err := startBot(ctx, r.binary, filepath.Join(r.dir, platform+".log"), env, "run")
+	b, err := startBot(ctx, r.binary, filepath.Join(r.dir, platform+".log"), env)
 	if err != nil {
 		db.close()
 		return nil, nil, due, err
