@@ -11,66 +11,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
-
-	"cohortbot/internal/pgcluster"
 )
 
-// database is the run's PostgreSQL: DATABASE_URL's server, or a throwaway cluster with
-// fsync on; a fresh database in it.
-type database struct {
-	URL     string
-	cluster *pgcluster.Cluster
-	db      *gorm.DB
-}
-
-func openDatabase() (*database, error) {
-	admin := os.Getenv("DATABASE_URL")
-	d := &database{}
-	if admin == "" {
-		c, err := pgcluster.Start(pgcluster.Options{Fsync: true})
-		if err != nil {
-			return nil, err
-		}
-		d.cluster, admin = c, c.URL
+// buildBot builds the cohortbot binary into dir, or returns bin when one is given.
+func buildBot(ctx context.Context, dir, bin string) (string, error) {
+	if bin != "" {
+		return bin, nil
 	}
-	adb, err := gorm.Open(postgres.Open(admin), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		d.close()
-		return nil, err
-	}
-	name := fmt.Sprintf("cohortload_%d", time.Now().UnixNano())
-	if err := adb.Exec("CREATE DATABASE " + name).Error; err != nil {
-		d.close()
-		return nil, fmt.Errorf("create database: %w", err)
-	}
-	if s, err := adb.DB(); err == nil {
-		s.Close()
-	}
-	d.URL = strings.Replace(admin, "/postgres?", "/"+name+"?", 1)
-	if d.db, err = gorm.Open(postgres.Open(d.URL), &gorm.Config{Logger: logger.Discard}); err != nil {
-		d.close()
-		return nil, err
-	}
-	return d, nil
-}
-
-func (d *database) close() {
-	if d.db != nil {
-		if s, err := d.db.DB(); err == nil {
-			s.Close()
-		}
-	}
-	if d.cluster != nil {
-		d.cluster.Stop()
-	}
-}
-
-// buildBot builds the cohortbot binary into dir.
-func buildBot(ctx context.Context, dir string) (string, error) {
 	out := filepath.Join(dir, "cohortbot")
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/cohortbot")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -80,18 +27,27 @@ func buildBot(ctx context.Context, dir string) (string, error) {
 	return out, nil
 }
 
-// bot is a running `cohortbot run` child process.
+// bot is a cohortbot child process: `cohortbot run`, or a one-off such as `migrate up`.
 type bot struct {
-	cmd *exec.Cmd
-	log string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{} // closed when the process has exited
+	err  error         // its exit, once done is closed
 }
 
+// startBot runs `binary run` with env (on top of PATH and HOME), its output in logPath.
 func startBot(ctx context.Context, binary, logPath string, env map[string]string) (*bot, error) {
+	return startCohortbot(ctx, binary, logPath, env, "run")
+}
+
+// startCohortbot runs binary with args and env (on top of PATH and HOME), its output in
+// logPath: `run`, or a one-off such as `migrate up`.
+func startCohortbot(ctx context.Context, binary, logPath string, env map[string]string, args ...string) (*bot, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the bot's log: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, binary, "run")
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range env {
@@ -99,19 +55,43 @@ func startBot(ctx context.Context, binary, logPath string, env map[string]string
 	}
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("start %s %s: %w", binary, strings.Join(args, " "), err)
 	}
-	return &bot{cmd: cmd, log: logPath}, nil
+	b := &bot{cmd: cmd, log: logPath, done: make(chan struct{})}
+	go func() {
+		b.err = cmd.Wait()
+		f.Close()
+		close(b.done)
+	}()
+	return b, nil
 }
 
-func (b *bot) stop() {
-	b.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { b.cmd.Wait(); close(done) }()
+// wait waits for a one-off command to exit, killing it after within.
+func (b *bot) wait(within time.Duration) error {
 	select {
-	case <-done:
+	case <-b.done:
+		return b.err
+	case <-time.After(within):
+		b.cmd.Process.Kill()
+		<-b.done
+		return fmt.Errorf("did not finish within %s", within)
+	}
+}
+
+// stop sends SIGTERM and waits for the graceful shutdown (30 s at most, then kills). It
+// may be called again, and returns at once then.
+func (b *bot) stop() {
+	select {
+	case <-b.done:
+		return
+	default:
+	}
+	b.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-b.done:
 	case <-time.After(30 * time.Second):
 		b.cmd.Process.Kill()
+		<-b.done
 	}
 }
 
@@ -138,5 +118,5 @@ func (b *bot) withLog(err error) error {
 	if len(log) > 4000 {
 		log = log[len(log)-4000:]
 	}
-	return fmt.Errorf("%w\nthe bot's log ends:\n%s", err, log)
+	return fmt.Errorf("%w\nthe bot's log (%s) ends:\n%s", err, b.log, log)
 }

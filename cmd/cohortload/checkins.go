@@ -63,11 +63,16 @@ func runCheckins(ctx context.Context, cfg checkinsConfig, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	binary, err := buildBot(ctx, dir)
+	binary, err := buildBot(ctx, dir, "")
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase()
+	srv, err := openServer(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+	db, err := srv.create(fmt.Sprintf("cohortload_%d", time.Now().UnixNano()))
 	if err != nil {
 		return err
 	}
@@ -210,8 +215,7 @@ func offer(ctx context.Context, fake *discordtest.Server, rate, first, n int, ac
 		lastAt = maxTime(lastAt, a.Answered)
 	}
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	s.p50, s.p90, s.p99, s.max = pct(0.50), pct(0.90), pct(0.99), lat[len(lat)-1]
+	s.p50, s.p90, s.p99, s.max = percentile(lat, 0.50), percentile(lat, 0.90), percentile(lat, 0.99), lat[len(lat)-1]
 	s.throughput = float64(len(acks)) / lastAt.Sub(firstAt).Seconds()
 	return s, nil
 }
@@ -228,20 +232,4 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// waitUntil polls cond every 20 ms until it holds, ctx ends or within passes.
-func waitUntil(ctx context.Context, within time.Duration, what string, cond func() bool) error {
-	end := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(end) {
-			return fmt.Errorf("gave up after %s waiting for %s", within, what)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return nil
 }
