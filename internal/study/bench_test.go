@@ -3,8 +3,13 @@ package study_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/gorm/logger"
 
 	"cohortbot/internal/clocktest"
 	"cohortbot/internal/curriculum"
@@ -80,14 +85,78 @@ func BenchmarkLeaderboardAndProgress(b *testing.B) {
 	}
 	st.DB().Exec(`VACUUM ANALYZE`)
 	asker := study.UserRef{Platform: "console", Workspace: "w", ID: "u90", Name: "Member 90"} // completed 1: near the bottom
+	trace := &sqlTrace{Interface: st.DB().Logger}
+	st.DB().Logger = trace
 	for _, cmd := range []string{"leaderboard", "progress"} {
 		b.Run(cmd, func(b *testing.B) {
+			trace.reset()
 			for i := 0; i < b.N; i++ {
 				r, err := svc.Handle(ctx, study.Request{Channel: room, User: asker, Command: cmd})
 				if err != nil || len(r.Messages) == 0 {
 					b.Fatalf("%s: %v", cmd, err)
 				}
 			}
+			b.ReportMetric(float64(trace.total().Microseconds())/1000/float64(b.N), "db-ms/op")
+			b.ReportMetric(float64(trace.count())/float64(b.N), "statements/op")
+			if os.Getenv("EXPLAIN") != "" {
+				// The plans of one more request's statements, for docs/performance.md.
+				trace.reset()
+				if _, err := svc.Handle(ctx, study.Request{Channel: room, User: asker, Command: cmd}); err != nil {
+					b.Fatal(err)
+				}
+				for _, q := range trace.statements() {
+					var plan []string
+					if err := st.DB().Raw("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + q).Scan(&plan).Error; err != nil {
+						b.Fatalf("explain %s: %v", q, err)
+					}
+					b.Logf("%s\n%s", q, strings.Join(plan, "\n"))
+				}
+			}
 		})
 	}
+}
+
+// sqlTrace adds up the time of the statements that go through GORM (the database time
+// a request costs, round trips included) and keeps the first statements since reset.
+type sqlTrace struct {
+	logger.Interface
+	mu      sync.Mutex
+	elapsed time.Duration
+	n       int
+	recent  []string
+}
+
+func (t *sqlTrace) Trace(_ context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	q, _ := fc()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.elapsed += time.Since(begin)
+	t.n++
+	if len(t.recent) < 20 {
+		t.recent = append(t.recent, q)
+	}
+}
+
+func (t *sqlTrace) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.elapsed, t.n, t.recent = 0, 0, nil
+}
+
+func (t *sqlTrace) total() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.elapsed
+}
+
+func (t *sqlTrace) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}
+
+func (t *sqlTrace) statements() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.recent...)
 }
