@@ -166,6 +166,11 @@ func (fs *fuzzSlack) serve(t *testing.T, path string, body []byte) (int, []call)
 	// Each input starts afresh: its own work to wait for, no event ids seen before.
 	fs.ad.work = middleware.NewWork(fs.log)
 	fs.ad.seen = newSeenCache(10000)
+	// and full rate-limit buckets: an input is not a rate test, and an organizer command
+	// by a user Slack does not know would otherwise wait for a users.info token.
+	fs.ad.limits.mu.Lock()
+	fs.ad.limits.channels, fs.ad.limits.methods = map[string]*channelLimit{}, map[string]*methodLimit{}
+	fs.ad.limits.mu.Unlock()
 	req, err := slackfake.SignedRequest("http://bot.internal"+path, fzSecret, fs.w.Service().Now(), "application/x-www-form-urlencoded", body)
 	if err != nil {
 		t.Fatal(err)
