@@ -82,7 +82,7 @@ func runCheckins(ctx context.Context, cfg checkinsConfig, out io.Writer) error {
 
 	b, err := startBot(ctx, binary, dir+"/bot.log", map[string]string{
 		"DISCORD_TOKEN": fake.Token, "DISCORD_API_URL": fake.URL, "DISCORD_GUILD_ID": discordtest.GuildID,
-		"DATABASE_URL": db.URL, "COHORTBOT_HTTP_ADDR": "127.0.0.1:0", "COHORTBOT_LOG_LEVEL": "warn", "SCRATCH_PPROF": os.Getenv("SCRATCH_PPROF"),
+		"DATABASE_URL": db.URL, "COHORTBOT_HTTP_ADDR": "127.0.0.1:0", "COHORTBOT_LOG_LEVEL": "warn",
 	})
 	if err != nil {
 		return err
@@ -120,17 +120,23 @@ func runCheckins(ctx context.Context, cfg checkinsConfig, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "cohort: %d members on day %d, %d check-ins behind it (seeded in %s); PostgreSQL fsync on\n",
 		cfg.members, cfg.history+1, cfg.members*cfg.history, time.Since(t0).Round(time.Second))
-	fmt.Fprintf(out, "%9s %7s %9s %7s %8s %8s %8s %8s %6s %12s\n",
-		"offered/s", "sent", "answered", "done", "p50", "p90", "p99", "max", ">3s", "answered/s")
+	fmt.Fprintf(out, "%9s %7s %9s %7s %8s %8s %8s %8s %6s %12s %24s\n",
+		"offered/s", "sent", "answered", "done", "p50", "p90", "p99", "max", ">3s", "answered/s", "CPU ms/check-in bot/pg/load")
+	postmaster := 0
+	if srv.cluster != nil {
+		postmaster = srv.cluster.Postmaster()
+	}
 
 	next := 1
 	acked := map[string]bool{} // members told their check-in is done
 	for _, rate := range cfg.rates {
 		n := rate * int(cfg.stage/time.Second)
+		before := b.cpu(postmaster)
 		st, err := offer(ctx, fake, rate, next, n, acked)
 		if err != nil {
 			return b.withLog(err)
 		}
+		st.cpu = b.cpu(postmaster).sub(before)
 		next += n
 		fmt.Fprintln(out, st)
 	}
@@ -167,12 +173,24 @@ type stage struct {
 	rate, sent, answered, done, late int
 	p50, p90, p99, max               time.Duration
 	throughput                       float64
+	cpu                              cpuTimes // spent during the stage
 }
 
 func (s stage) String() string {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond)) }
-	return fmt.Sprintf("%9d %7d %9d %7d %8s %8s %8s %8s %6d %12.0f",
-		s.rate, s.sent, s.answered, s.done, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), s.late, s.throughput)
+	per := func(d time.Duration) string {
+		if s.done == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)/float64(s.done))
+	}
+	pg := per(s.cpu.postgres)
+	if s.cpu.postgres == 0 {
+		pg = "-" // not the run's own server
+	}
+	return fmt.Sprintf("%9d %7d %9d %7d %8s %8s %8s %8s %6d %12.0f %24s",
+		s.rate, s.sent, s.answered, s.done, ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), s.late, s.throughput,
+		per(s.cpu.bot)+" / "+pg+" / "+per(s.cpu.load))
 }
 
 // offer sends n /done commands at rate per second from members first…first+n-1, waits
