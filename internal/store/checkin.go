@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -101,9 +100,9 @@ ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standi
 // check-in, and if it is new, keep the progress as study.ApplyCheckIn does — mark the
 // day, count it, and recount the streak as the closed streak plus the open days done on
 // time since the last close — and move the member's count in the standings. The counters
-// moved are the connection's shard, not the member's: concurrent check-ins on different
-// connections then never wait on each other's counter rows (a shard's count may go below
-// zero; only sums over shards mean anything).
+// moved are the committer's shard ($14), not the member's: concurrent groups of check-ins
+// then never wait on each other's counter rows (a shard's count may go below zero; only
+// sums over shards mean anything).
 var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
     SELECT %[1]s FROM members
      WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4 FOR UPDATE
@@ -125,16 +124,16 @@ var checkInPostgresSQL = fmt.Sprintf(`WITH m AS (
     RETURNING %[3]s
 ), moved AS (
     INSERT INTO standings (cohort_id, completed, streak, shard, members)
-    SELECT $1, m.completed, m.streak, pg_backend_pid() %% %[4]d, -1 FROM m JOIN upd ON upd.id = m.id
+    SELECT $1, m.completed, m.streak, $14::smallint, -1 FROM m JOIN upd ON upd.id = m.id
     UNION ALL
-    SELECT $1, upd.completed, upd.streak, pg_backend_pid() %% %[4]d, 1 FROM upd
+    SELECT $1, upd.completed, upd.streak, $14::smallint, 1 FROM upd
     ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + excluded.members
 )
-SELECT %[5]s, true FROM upd
+SELECT %[4]s, true FROM upd
 UNION ALL
 SELECT %[1]s, $13 <> '' AND EXISTS (SELECT 1 FROM check_ins x WHERE x.cohort_id = $1 AND x.member_id = m.id AND x.day = $5 AND x.request = $13)
   FROM m WHERE NOT EXISTS (SELECT 1 FROM upd)`,
-	memberColumns, openStreakSQL("nd.closed_streak", "nd.days", "nd.closed_through"), prefixed("members.", memberColumns), StandingShards, prefixed("upd.", memberColumns))
+	memberColumns, openStreakSQL("nd.closed_streak", "nd.days", "nd.closed_through"), prefixed("members.", memberColumns), prefixed("upd.", memberColumns))
 
 // openStreakSQL is the streak from a closed streak and the marks after closed through,
 // as study's openStreak rules it: one case per way the open days can be done on time.
@@ -173,56 +172,18 @@ func prefixed(prefix, columns string) string {
 // insert looks first: a member who is already there (nearly every check-in) then costs
 // an index probe, not a sequence number and a speculative insertion.
 var (
-	addMemberPostgresSQL = fmt.Sprintf(`WITH ins AS (
+	addMemberPostgresSQL = `WITH ins AS (
     INSERT INTO members (cohort_id, platform, workspace_id, user_id, display_name, joined_at, closed_through)
     SELECT id, $2, $3, $4, $5, $6, closed_through FROM cohorts WHERE id = $1
        AND NOT EXISTS (SELECT 1 FROM members WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4)
     ON CONFLICT (cohort_id, platform, workspace_id, user_id) DO NOTHING
     RETURNING id
 )
-INSERT INTO standings (cohort_id, completed, streak, shard, members) SELECT $1, 0, 0, pg_backend_pid() %% %d, 1 FROM ins
-ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + 1`, StandingShards)
+INSERT INTO standings (cohort_id, completed, streak, shard, members) SELECT $1, 0, 0, $7::smallint, 1 FROM ins
+ON CONFLICT (cohort_id, completed, streak, shard) DO UPDATE SET members = standings.members + 1`
 	renameMemberPostgresSQL = `UPDATE members SET display_name = $5
  WHERE cohort_id = $1 AND platform = $2 AND workspace_id = $3 AND user_id = $4 AND display_name <> $5`
 )
-
-func (s *Store) checkInPostgres(ctx context.Context, w study.CheckInWrite) (study.Member, bool, error) {
-	conn, err := s.sqlDB.Conn(ctx)
-	if err != nil {
-		return study.Member{}, false, fmt.Errorf("check in: %w", err)
-	}
-	defer conn.Close()
-	var row memberRow
-	added := false
-	err = conn.Raw(func(driverConn any) error {
-		pc := driverConn.(*stdlib.Conn).Conn()
-		u := w.User
-		mark := string(study.MarkLate)
-		if w.OnTime {
-			mark = string(study.MarkOnTime)
-		}
-		b := &pgx.Batch{}
-		b.Queue(addMemberPostgresSQL, w.CohortID, u.Platform, u.Workspace, u.ID, u.Name, ts(w.At))
-		if u.Name != "" {
-			b.Queue(renameMemberPostgresSQL, w.CohortID, u.Platform, u.Workspace, u.ID, u.Name)
-		}
-		b.Queue(checkInPostgresSQL, w.CohortID, u.Platform, u.Workspace, u.ID, w.Day, string(w.Source), w.Note, ts(w.At), w.OnTime,
-			strings.Repeat(string(study.MarkNotDone), w.Length), mark, w.Length, w.Request)
-		br := pc.SendBatch(ctx, b)
-		if err := readCheckIn(br, b.Len(), &row, &added); err != nil {
-			br.Close()
-			return err
-		}
-		// The batch's implicit transaction commits at its end: only Close, which reads
-		// that far, says whether it did. A connection lost just before is a check-in
-		// that may not have happened, never one to acknowledge.
-		return br.Close()
-	})
-	if err != nil {
-		return study.Member{}, false, wrap(err, "check in %s for day %d in cohort %d", w.User.ID, w.Day, w.CohortID)
-	}
-	return toMember(row), added, nil
-}
 
 // readCheckIn reads the check-in batch's results: the member statements', then the
 // check-in's row.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -53,6 +54,11 @@ type Store struct {
 	log     *slog.Logger
 	lock    *os.File // SQLite: held while open, so that one process uses the file
 	cohorts cohortCache
+
+	// PostgreSQL check-ins wait here for a committer (checkin_group.go).
+	pending    chan *pendingCheckIn
+	quit       chan struct{}
+	committers sync.WaitGroup
 }
 
 // InUseError refuses a second process on one SQLite file: SQLite mode runs one bot
@@ -143,6 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.db = db
 	if s.dialect == Postgres {
 		s.warm(ctx)
+		s.startCommitters()
 	}
 	return s, nil
 }
@@ -181,6 +188,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close releases the connections, and then the SQLite lock.
 func (s *Store) Close() error {
+	s.stopCommitters()
 	err := s.sqlDB.Close()
 	s.unlock()
 	return err
