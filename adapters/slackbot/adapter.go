@@ -165,7 +165,12 @@ func New(cfg Config) (*Adapter, error) {
 	client := *cfg.HTTPClient
 	next := client.Transport
 	if next == nil {
-		next = http.DefaultTransport
+		// Answers to a burst of commands go out in parallel (response_url and the Web
+		// API): keep their connections, where the default keeps two per host and dials —
+		// a TLS handshake each — for the rest.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 128
+		next = t
 	}
 	client.Transport = &pacedTransport{limits: a.limits, next: next}
 	cfg.HTTPClient = &client
