@@ -277,6 +277,9 @@ func checkDiscordRequest(t *testing.T, what string, i *discordgo.Interaction, ra
 	if req.User.ID != u.ID || req.User.Workspace != i.GuildID || req.User.Platform != Platform {
 		t.Errorf("%s: the core got user %+v, the payload's is %s", what, req.User, u.ID)
 	}
+	if i.GuildID == "" {
+		perms, roles = 0, nil // a direct message's button: no server, so no permissions or roles
+	}
 	if admin := perms&(discordgo.PermissionAdministrator|discordgo.PermissionManageGuild) != 0; req.Admin != admin {
 		t.Errorf("%s: admin %v with permissions %b", what, req.Admin, perms)
 	}
