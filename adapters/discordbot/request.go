@@ -49,13 +49,13 @@ func componentData(i *discordgo.Interaction) (discordgo.MessageComponentInteract
 // core's reply.
 func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, raw json.RawMessage) (study.Reply, error) {
 	u, perms, roles, nick := member(i)
-	if i.GuildID == "" && u != nil && i.Type == discordgo.InteractionMessageComponent {
+	if d, ok := componentData(i); ok && i.GuildID == "" && u != nil {
 		// A button on a direct message (a personal reminder): no server and no cohort
 		// channel; the button's id says what it is about.
 		return b.core.Handle(ctx, study.Request{
 			Channel: study.ChannelRef{Platform: Platform},
 			User:    study.UserRef{Platform: Platform, ID: u.ID, Name: displayName(u, "")},
-			Source:  study.SourceButton, Action: i.MessageComponentData().CustomID,
+			Source:  study.SourceButton, Action: d.CustomID,
 		})
 	}
 	if i.GuildID == "" || u == nil {
