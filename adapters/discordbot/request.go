@@ -16,7 +16,7 @@ import (
 var errPanicked = errors.New("discord: request translation panicked")
 
 // errUnreadable refuses an interaction whose data discordgo could not decode.
-var errUnreadable = study.Errorf(study.EINVALID, "cohortbot could not read what Discord sent for this; please try again.")
+var errUnreadable = study.Unreadable("Discord")
 
 // isSnowflake reports whether id looks like a Discord id: up to 20 digits.
 func isSnowflake(id string) bool {
@@ -59,7 +59,7 @@ func (b *Bot) answer(ctx context.Context, i *discordgo.Interaction, raw json.Raw
 		})
 	}
 	if i.GuildID == "" || u == nil {
-		return study.Reply{}, study.Errorf(study.EINVALID, "cohortbot works in server channels, not in direct messages.")
+		return study.Reply{}, study.NotInAChannel()
 	}
 	if !isSnowflake(i.ChannelID) {
 		// Discord always names the channel; the REST lookup of a thread's parent must not

@@ -116,6 +116,20 @@ func Unavailable(op string, err error) *Error {
 	return &Error{Code: EUNAVAILABLE, Message: unavailableMessage, Op: fmt.Sprintf("%s: %v", op, err)}
 }
 
+// Refusals a platform adapter meets before it can ask the core; their words live here
+// with every other reply.
+
+// NotInAChannel refuses a command sent outside a server's or workspace's channels (a
+// direct message).
+func NotInAChannel() *Error {
+	return Errorf(EINVALID, "cohortbot works in server channels, not in direct messages.")
+}
+
+// Unreadable refuses a request the platform sent in a shape the adapter cannot read.
+func Unreadable(platform string) *Error {
+	return Errorf(EINVALID, "cohortbot could not read what %s sent for this; please try again.", platform)
+}
+
 // ErrorMessage returns the member-facing text for err. Internal errors are never shown as
 // they are: they may carry driver details or, worse, connection strings.
 func ErrorMessage(err error) string {
