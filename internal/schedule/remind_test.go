@@ -202,35 +202,55 @@ func TestPersonalReminderAtTheMembersTime(t *testing.T) {
 	})
 }
 
-// TestPersonalReminderCheckedInAfterPlanning: the reminder is planned at 20:00, its first
-// send fails, and Bob checks in before the retry: the retry sends nothing.
-func TestPersonalReminderCheckedInAfterPlanning(t *testing.T) {
+// TestPersonalReminderRecheckedBeforeSending: the reminder is planned at 20:00 and its
+// first send fails; before the retry Bob checks in, goes away or presses Stop reminders
+// (on an earlier reminder), and the retry sends nothing.
+func TestPersonalReminderRecheckedBeforeSending(t *testing.T) {
 	t.Parallel()
-	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
-		e := newEnv(t, d, at(t, "2027-01-03T12:00:00Z"))
-		e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
-		e.mustDo("bob", false, "/me remind:20:00")
-		e.plat.fail = func(out study.Outgoing) error {
-			if out.Kind == study.KindNudge {
-				return &study.DeliveryError{Reason: "HTTP 502 Bad Gateway"}
+	for _, tc := range []struct {
+		name string
+		act  func(e *env)
+		skip string // the outbox row's reason
+	}{
+		{"checked in", func(e *env) { e.mustDo("bob", false, "/done") }, "checked in already"},
+		{"went away", func(e *env) { e.mustDo("bob", false, "/away until:2027-01-05") }, "away"},
+		{"pressed Stop reminders", func(e *env) {
+			if _, err := e.press("bob", "remind-off:"+strconv.FormatInt(e.member("bob").ID, 10)); err != nil {
+				e.t.Fatal(err)
 			}
-			return nil
-		}
-		e.runUntil(wall(t, "2027-01-04 20:00", time.UTC))
-		ps := e.posts(study.KindNudge)
-		if len(ps) != 1 || ps[0].Status != study.PostPending {
-			t.Fatalf("after a failed send: %+v", ps)
-		}
-		e.plat.fail = nil
-		e.mustDo("bob", false, "/done")
-		e.runUntil(wall(t, "2027-01-04 21:00", time.UTC))
-		if got := e.dms(); len(got) != 0 {
-			t.Errorf("reminded after checking in: %+v", got)
-		}
-		if ps := e.posts(study.KindNudge); len(ps) != 1 || ps[0].Status != study.PostSkipped || ps[0].LastError != "checked in already" {
-			t.Errorf("nudge row: %+v", ps)
-		}
-	})
+		}, "reminders turned off"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+				e := newEnv(t, d, at(t, "2027-01-03T12:00:00Z"))
+				e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
+				e.mustDo("bob", false, "/me remind:20:00")
+				e.plat.fail = func(out study.Outgoing) error {
+					if out.Kind == study.KindNudge {
+						return &study.DeliveryError{Reason: "HTTP 502 Bad Gateway"}
+					}
+					return nil
+				}
+				e.runUntil(wall(t, "2027-01-04 20:00", time.UTC))
+				ps := e.posts(study.KindNudge)
+				if len(ps) != 1 || ps[0].Status != study.PostPending {
+					t.Fatalf("after a failed send: %+v", ps)
+				}
+				e.plat.mu.Lock()
+				e.plat.fail = nil
+				e.plat.mu.Unlock()
+				tc.act(e)
+				e.runUntil(wall(t, "2027-01-04 21:00", time.UTC))
+				if got := e.dms(); len(got) != 0 {
+					t.Errorf("reminded anyway: %+v", got)
+				}
+				if ps := e.posts(study.KindNudge); len(ps) != 1 || ps[0].Status != study.PostSkipped || ps[0].LastError != tc.skip {
+					t.Errorf("nudge row: %+v, want skipped: %s", ps, tc.skip)
+				}
+			})
+		})
+	}
 }
 
 // TestPersonalReminderNotWhileAway: Bob (Tokyo) goes away through two days; no reminder
@@ -261,7 +281,12 @@ func TestPersonalReminderOnlyOnStudyDays(t *testing.T) {
 		e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC cadence:weekdays")
 		e.mustDo("org", true, "/cohort pause from:2027-01-12 until:2027-01-13")
 		e.mustDo("bob", false, "/me remind:20:00") // the cohort's zone
+		e.runUntil(wall(t, "2027-01-09 10:00", time.UTC))
+		// Dan asks on Saturday, with Friday's day still open to him: his first reminder
+		// comes on Monday.
+		e.mustDo("dan", false, "/me remind:20:00")
 		e.runUntil(wall(t, "2027-01-16 00:00", time.UTC))
+		checkDMs(t, e, "dan", time.UTC, []want{{"2027-01-11 20:00", 6}, {"2027-01-14 20:00", 7}, {"2027-01-15 20:00", 8}})
 		checkDMs(t, e, "bob", time.UTC, []want{
 			{"2027-01-04 20:00", 1}, {"2027-01-05 20:00", 2}, {"2027-01-06 20:00", 3}, {"2027-01-07 20:00", 4}, {"2027-01-08 20:00", 5},
 			// Sat 9, Sun 10: no cards
@@ -283,8 +308,13 @@ func TestPersonalReminderStopsWhenTheCourseEnds(t *testing.T) {
 		e := newEnv(t, d, wall(t, last.AddDays(-2).String()+" 12:00", time.UTC)) // day 91
 		e.mustDo("org", true, "/cohort setup start:"+start.String()+" time:09:00 tz:UTC")
 		e.mustDo("bob", false, "/me remind:20:00")
+		e.runUntil(wall(t, last.AddDays(1).String()+" 10:00", time.UTC))
+		// Erin asks the morning after the last card, its day still open: no study day is
+		// left to remind her of.
+		e.mustDo("erin", false, "/me remind:20:00")
 		e.runUntil(wall(t, last.AddDays(10).String()+" 00:00", time.UTC))
 		checkDMs(t, e, "bob", time.UTC, []want{{day(91), 91}, {day(92), 92}, {day(93), 93}})
+		checkDMs(t, e, "erin", time.UTC, nil)
 		if next := e.member("bob").NextRemind; !next.IsZero() {
 			t.Errorf("after the course: next reminder still due %s", next)
 		}
