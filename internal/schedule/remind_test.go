@@ -401,3 +401,43 @@ func TestPersonalReminderAcrossDST(t *testing.T) {
 		}
 	})
 }
+
+// TestPersonalReminderFollowsTheCohortsZone: Bob has no zone of his own, so his 20:00 is
+// the cohort's. When the organizer moves the cohort (at 10:00 UTC on day 2), his reminders
+// come at 20:00 in the new zone, never at the old zone's 20:00 and never twice on one of
+// his days.
+func TestPersonalReminderFollowsTheCohortsZone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		zone  string
+		wants []want // on the new zone's clock
+	}{
+		// West: 20:00 in New York is after 20:00 UTC, and day 2's reminder comes then.
+		{"America/New_York", []want{
+			{"2027-01-04 15:00", 1}, // 20:00 UTC on 4 January
+			{"2027-01-05 20:00", 2}, {"2027-01-06 20:00", 3}, {"2027-01-07 20:00", 4},
+		}},
+		// East: 20:00 in Kolkata (14:30 UTC) comes before the instant planned on UTC, which
+		// is not sent at 01:30 Kolkata time; the reminders go on at 20:00 from the next day.
+		// (Day 2's is lost: bringing the planned instants forward on a zone change is the
+		// store's to do.)
+		{"Asia/Kolkata", []want{
+			{"2027-01-05 01:30", 1}, // 20:00 UTC on 4 January
+			{"2027-01-06 20:00", 3}, {"2027-01-07 20:00", 4},
+		}},
+	} {
+		t.Run(tc.zone, func(t *testing.T) {
+			t.Parallel()
+			storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
+				loc := mustZone(tc.zone)
+				e := newEnv(t, d, at(t, "2027-01-03T12:00:00Z"))
+				e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
+				e.mustDo("bob", false, "/me remind:20:00")
+				e.runUntil(wall(t, "2027-01-05 10:00", time.UTC))
+				e.mustDo("org", true, "/cohort set tz:"+tc.zone)
+				e.runUntil(wall(t, "2027-01-08 00:00", loc))
+				checkDMs(t, e, "bob", loc, tc.wants)
+			})
+		})
+	}
+}
