@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"cohortbot/internal/schedule"
 	"cohortbot/internal/store"
 	"cohortbot/internal/storetest"
 	"cohortbot/internal/study"
+	"cohortbot/internal/studytest"
 )
 
 // Personal reminders (README, "Study days and streaks"): /me remind:HH:MM sends at most one
@@ -440,4 +442,24 @@ func TestPersonalReminderFollowsTheCohortsZone(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestConsoleClockDeliversPersonalReminders: the console's /clock (Scheduler.Advance)
+// stops at a member's reminder instant as Run would wake for it, so a simulated day shows
+// the reminder at its time.
+func TestConsoleClockDeliversPersonalReminders(t *testing.T) {
+	t.Parallel()
+	start := at(t, "2027-01-03T12:00:00Z")
+	sim := schedule.NewSimClock(func() time.Time { return start }) // real time stands still
+	st := storetest.MustOpen(t, store.SQLite, sim.Now)
+	plat := newPlatform()
+	svc := studytest.MustService(t, st, sim.Now, loadTrack(t))
+	sched := studytest.MustScheduler(t, st, svc, study.Posters{"fake": plat}, sim.Now, nil)
+	e := &env{t: t, store: st, svc: svc, sched: sched, plat: plat}
+	e.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
+	e.mustDo("bob", false, "/me remind:20:00")
+	if _, err := sched.Advance(context.Background(), sim, 3*24*time.Hour, false); err != nil {
+		t.Fatal(err)
+	}
+	checkDMs(t, e, "bob", time.UTC, []want{{"2027-01-04 20:00", 1}, {"2027-01-05 20:00", 2}})
 }
