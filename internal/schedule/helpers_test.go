@@ -153,16 +153,25 @@ func (e *env) mustDo(user string, organizer bool, line string) string {
 	return out
 }
 
-// runUntil moves the clock forward to end, stopping wherever anything falls due, and runs
-// the scheduler there — as a minute ticker would, without the waiting.
+// runUntil moves the clock forward to end, stopping wherever anything falls due — a
+// post, a retry, a lease, or the core's upkeep (a day's close, a member's reminder) — and
+// runs the scheduler there, as Run would wake, without the waiting.
 func (e *env) runUntil(end time.Time) {
 	e.t.Helper()
 	ctx := context.Background()
 	e.sched.RunOnce(ctx)
 	for i := 0; i < 100000; i++ {
-		next, err := e.store.NextDue(ctx, e.clock.Now())
+		now := e.clock.Now()
+		next, err := e.store.NextDue(ctx, now)
 		if err != nil {
 			e.t.Fatal(err)
+		}
+		upkeep, err := e.store.NextUpkeep(ctx)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if upkeep.After(now) && (next.IsZero() || upkeep.Before(next)) {
+			next = upkeep
 		}
 		if next.IsZero() || next.After(end) {
 			break

@@ -321,13 +321,17 @@ func (s *Scheduler) Kick() {
 
 // RunOnce plans everything due and delivers everything ready, at the clock's now, and
 // returns when nothing ready is left (the console and tests step through time with it).
-func (s *Scheduler) RunOnce(ctx context.Context) {
+func (s *Scheduler) RunOnce(ctx context.Context) { s.runOnce(ctx) }
+
+// runOnce is RunOnce, returning when the core's upkeep is next due.
+func (s *Scheduler) runOnce(ctx context.Context) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.plan(ctx)
+	upkeep := s.plan(ctx)
 	if _, err := s.deliverAll(ctx); err != nil {
 		s.log.Error("scheduler delivery", "err", err)
 	}
+	return upkeep
 }
 
 // plan runs one planning pass and the core's upkeep; it returns when the upkeep is next

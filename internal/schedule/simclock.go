@@ -28,23 +28,25 @@ func (c *SimClock) set(t time.Time) {
 }
 
 // Advance moves the simulated clock forward by d (or back to real time with reset),
-// stopping at every instant something falls due so that each post goes out at its time.
+// stopping at every instant something falls due — a post, a retry, the core's upkeep (a
+// day's close, a member's reminder) — so that each goes out at its time.
 func (s *Scheduler) Advance(ctx context.Context, sim *SimClock, d time.Duration, reset bool) (time.Time, error) {
 	target := sim.Now().Add(d)
 	if reset {
 		target = sim.real()
 	}
-	s.RunOnce(ctx)
+	upkeep := s.runOnce(ctx)
 	for i := 0; i < 100000; i++ {
 		next, err := s.out.NextDue(ctx, sim.Now())
 		if err != nil {
 			return sim.Now(), err
 		}
+		next = earliest(next, upkeep)
 		if next.IsZero() || next.After(target) {
 			break
 		}
 		sim.set(next)
-		s.RunOnce(ctx)
+		upkeep = s.runOnce(ctx)
 	}
 	if target.After(sim.Now()) || reset {
 		sim.set(target)

@@ -215,6 +215,16 @@ func (s *Service) planReminder(r DueReminder, now time.Time) (*NewPost, time.Tim
 	}
 	next := s.nextReminder(v, m, now)
 	t := m.NextRemind
+	if m.RemindAt == nil {
+		return nil, next
+	}
+	// The instant was planned on the zone the member had then. A member without a zone
+	// of their own follows the cohort's, which an organizer may have changed since: a due
+	// instant that is no longer their time is only planned again, never sent.
+	loc := s.clockFor(v, &m).loc
+	if !t.Equal(LocalInstant(DateOf(t, loc), *m.RemindAt, loc)) {
+		return nil, next
+	}
 	n := v.DayAt(t)
 	if n < 1 || now.Sub(t) > staleReminder || r.Channel.ID == 0 {
 		return nil, next
