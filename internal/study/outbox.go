@@ -52,6 +52,11 @@ type Outgoing struct {
 	Nonce string
 	// Done is how far an earlier attempt got; the poster continues from there.
 	Done Delivered
+	// Resumed says an earlier attempt's outcome is unknown (it timed out, or the process
+	// sending it died): the message after Done may exist already although it was never
+	// recorded. Posters look for it on the platform before sending it again, so exactly
+	// once does not depend on a resend landing inside an idempotency key's window.
+	Resumed bool
 }
 
 // Delivered is how far a post's delivery has got: the platform messages sent so far, the
