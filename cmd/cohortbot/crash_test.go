@@ -105,6 +105,12 @@ func (c *child) kill(t *testing.T) {
 // is due when the children start, through the core as an organizer's /cohort setup would.
 func seedDueCohort(t *testing.T, dbURL string, ch study.ChannelRef) {
 	t.Helper()
+	seedDueCohorts(t, dbURL, []study.ChannelRef{ch})
+}
+
+// seedDueCohorts is seedDueCohort for each of chs, through one connection.
+func seedDueCohorts(t *testing.T, dbURL string, chs []study.ChannelRef) {
+	t.Helper()
 	cfg, err := config.Load(func(k string) string { return map[string]string{"DATABASE_URL": dbURL}[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +120,13 @@ func seedDueCohort(t *testing.T, dbURL string, ch study.ChannelRef) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	_, err = a.svc.Handle(context.Background(), study.Request{Channel: ch, Admin: true, Command: "cohort", Sub: "setup",
-		User: study.UserRef{Platform: ch.Platform, Workspace: ch.Workspace, ID: "olga", Name: "Olga"},
-		Text: "start:" + testToday + " time:09:00 tz:UTC cadence:daily name:Crash"})
-	if err != nil {
-		t.Fatal(err)
+	for _, ch := range chs {
+		_, err = a.svc.Handle(context.Background(), study.Request{Channel: ch, Admin: true, Command: "cohort", Sub: "setup",
+			User: study.UserRef{Platform: ch.Platform, Workspace: ch.Workspace, ID: "olga", Name: "Olga"},
+			Text: "start:" + testToday + " time:09:00 tz:UTC cadence:daily name:Crash"})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
