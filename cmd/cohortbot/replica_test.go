@@ -14,6 +14,8 @@ import (
 
 	"cohortbot/adapters/discordbot"
 	"cohortbot/adapters/discordbot/discordtest"
+	"cohortbot/adapters/slackbot"
+	"cohortbot/adapters/slackbot/slackfake"
 	"cohortbot/internal/pgtest"
 	"cohortbot/internal/study"
 )
@@ -176,6 +178,136 @@ func discordKilledReplica(t *testing.T, inThread bool) {
 	}
 	addr := childHTTPAddr(t, survivor)
 	if n := metricAt(t, addr, `cohortbot_post_takeovers_total{kind="day",platform="discord"}`); n != replicaWorkers {
+		t.Errorf("cohortbot_post_takeovers_total = %v, want %d (the killed replica's posts)", n, replicaWorkers)
+	}
+	if t.Failed() {
+		t.Logf("survivor's log:\n%s", survivor.log)
+	}
+}
+
+// TestSlackKilledReplicaIsTakenOver: as on Discord, on Slack, which has no idempotency
+// key at all. The killed replica's calls reached Slack and took effect (their answers
+// never came back). The other replica takes its posts over, finds their parts by the
+// metadata they carry (conversations.history or .replies with include_all_metadata), and
+// sends only what is missing.
+func TestSlackKilledReplicaIsTakenOver(t *testing.T) {
+	t.Parallel()
+	for _, inThread := range []bool{false, true} {
+		name := "cards"
+		if inThread {
+			name = "thread messages"
+		}
+		t.Run(name, func(t *testing.T) { slackKilledReplica(t, inThread) })
+	}
+}
+
+func slackKilledReplica(t *testing.T, inThread bool) {
+	fake := slackfake.New(t)
+	dbURL := pgtest.URL(t)
+	var chans []string
+	var refs []study.ChannelRef
+	for i := range replicaChannels {
+		id := fmt.Sprintf("CREP%03d", i)
+		chans = append(chans, id)
+		refs = append(refs, study.ChannelRef{Platform: slackbot.Platform, Workspace: slackfake.TeamID, Channel: id})
+	}
+	seedDueCohorts(t, dbURL, refs)
+	env := map[string]string{"DATABASE_URL": dbURL, "SLACK_BOT_TOKEN": fake.BotToken, "SLACK_APP_TOKEN": fake.AppToken, "SLACK_API_URL": fake.APIURL()}
+
+	// Every chat.postMessage is made at once; its answer waits.
+	held, release := fake.HoldAnswers("chat.postMessage")
+	doomed := startChild(t, env, testEpoch)
+	doomedChans := map[string]bool{}
+	for i := range replicaWorkers {
+		c := receiveHeld(t, fmt.Sprintf("the doomed replica's card %d", i+1), doomed, held)
+		doomedChans[c.Args.Get("channel")] = true
+	}
+	survivor := startChild(t, env, testEpoch)
+	for i := range replicaWorkers {
+		receiveHeld(t, fmt.Sprintf("the surviving replica's card %d", i+1), survivor, held)
+	}
+	if inThread {
+		// The cards are answered; the threads' messages are made and their answers held.
+		held2, release2 := fake.HoldAnswers("chat.postMessage")
+		defer release2()
+		release()
+		release = release2
+		doomedMsgs := 0
+		for i := range 2 * replicaWorkers {
+			c := receiveHeld(t, fmt.Sprintf("thread message %d", i+1), survivor, held2)
+			if c.Args.Get("thread_ts") == "" {
+				t.Fatalf("held a message outside a thread: %v", c.Args)
+			}
+			if doomedChans[c.Args.Get("channel")] {
+				doomedMsgs++
+			}
+		}
+		if doomedMsgs != replicaWorkers {
+			t.Fatalf("%d of the held thread messages are the doomed replica's, want %d", doomedMsgs, replicaWorkers)
+		}
+	}
+	doomed.kill(t) // kill -9 before the answers to its calls came back
+	killed := time.Now()
+	release()
+
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var landed time.Duration
+	eventually(t, "every post to be sent", time.Minute, func() bool {
+		var left int
+		if err := db.QueryRow(`SELECT count(*) FROM posts WHERE status <> 'sent'`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		landed = time.Since(killed)
+		return left == 0
+	})
+	t.Logf("every post sent %s after the kill", landed.Round(time.Millisecond))
+	if landed > takeoverBound {
+		t.Errorf("the last post was sent %s after the kill, want within %s", landed.Round(time.Millisecond), takeoverBound)
+	}
+
+	want := -1
+	for i, ch := range chans {
+		var roots []slackfake.Message
+		var inside []slackfake.Message
+		for _, m := range fake.Messages(ch) {
+			if m.ThreadTS == "" {
+				roots = append(roots, m)
+			} else {
+				inside = append(inside, m)
+			}
+		}
+		if len(roots) != 1 {
+			t.Errorf("channel %d: %d cards, want 1", i, len(roots))
+			continue
+		}
+		seen := map[string]bool{}
+		for _, m := range inside {
+			if m.ThreadTS != roots[0].TS {
+				t.Errorf("channel %d: a message outside the card's thread", i)
+			}
+			text := strings.Join(slackfake.Texts(m.Blocks), "\n")
+			if seen[text] {
+				t.Errorf("channel %d: a thread message was posted twice", i)
+			}
+			seen[text] = true
+		}
+		if want < 0 {
+			want = len(inside)
+		}
+		if len(inside) != want || want == 0 {
+			t.Errorf("channel %d: %d messages in the thread, channel 0 has %d", i, len(inside), want)
+		}
+	}
+	looks := len(fake.Calls("conversations.history")) + len(fake.Calls("conversations.replies"))
+	if looks < replicaWorkers {
+		t.Errorf("%d looks at recent messages, want at least one per post taken over (%d)", looks, replicaWorkers)
+	}
+	addr := childHTTPAddr(t, survivor)
+	if n := metricAt(t, addr, `cohortbot_post_takeovers_total{kind="day",platform="slack"}`); n != replicaWorkers {
 		t.Errorf("cohortbot_post_takeovers_total = %v, want %d (the killed replica's posts)", n, replicaWorkers)
 	}
 	if t.Failed() {
