@@ -518,13 +518,14 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	k := s.keepLease(ctx, p, log)
 	defer k.stop()
 	// finish records the outcome once the lease is no longer renewed; a lost claim
-	// records nothing (the worker that took the post over owns it).
-	finish := func(record func() error) {
+	// records nothing (the worker that took the post over owns it) and says so.
+	finish := func(record func() error) (recorded bool) {
 		if k.stop() {
 			log.Warn("delivery claim lost to another worker; leaving the post to it")
-			return
+			return false
 		}
 		s.record(record())
+		return true
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -564,7 +565,9 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	ref, err := s.cfg.Poster.Post(sendCtx, out, record)
 	cancel()
 	if err == nil {
-		finish(func() error { return s.out.MarkSent(ctx, p, ref, s.now()) })
+		if !finish(func() error { return s.out.MarkSent(ctx, p, ref, s.now()) }) {
+			return false // the worker that took the post over counts it
+		}
 		lag := s.now().Sub(p.DueAt)
 		s.cfg.Observer.PostSent(p.Channel.Platform, p.Kind, lag)
 		log.Info("post sent", "message", ref.MessageID, "lag", lag.Round(time.Second))
@@ -657,7 +660,7 @@ func (k *leaseKeeper) stop() (lost bool) {
 
 // retry schedules another attempt with capped exponential backoff and full jitter, or
 // gives up after MaxAttempts; finish records it.
-func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, attempts int, finish func(func() error)) {
+func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, attempts int, finish func(func() error) bool) {
 	if attempts >= s.cfg.MaxAttempts {
 		finish(func() error { return s.out.MarkDone(ctx, p, study.PostFailed, study.NoteGaveUp(attempts, reason)) })
 		return
