@@ -551,8 +551,9 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 		return false
 	}
 	// An earlier attempt's outcome is unknown (it timed out, or its process died): the
-	// poster looks for the next part on the platform before sending it again.
-	out.Resumed = p.Attempts > 1
+	// poster looks for the next part on the platform before sending it again. (A post
+	// taken over has been claimed before, so it counts at least two attempts.)
+	out.Resumed = p.Attempts > 1 || p.TakenOver
 	sendCtx, cancel := context.WithTimeout(k.ctx, s.cfg.SendTimeout)
 	// Each part is recorded before the next goes out: a retry continues where this
 	// attempt stopped, and the day's thread is known while it is being filled. Recording
