@@ -30,6 +30,12 @@ const maxNonce = 25
 // returns the message already posted instead of posting twice; a thread already started
 // on it is found again (a thread started from a message has the message's id).
 //
+// The nonce alone would make exactly once depend on a resend coming within the few
+// minutes Discord remembers a nonce. So when an earlier attempt's outcome is unknown
+// (out.Resumed: it timed out, or its process died), the first part this attempt would
+// send is first looked for among the target's recent messages (findSent) and only sent
+// if it is not there.
+//
 // A post never waits long for its own channel: when the channel's bucket (or a 429) holds
 // it for more than maxPostWait, it is handed back to the scheduler (DeliveryError with
 // Paced or RetryAfter), which retries it on time while other channels' posts go on.
@@ -54,6 +60,9 @@ func (b *Bot) Post(ctx context.Context, out study.Outgoing, record study.Recorde
 	}
 	root, rest := renderPost(out.Messages, opensThread)
 	seq := 0
+	// Only the first part this attempt sends can have been sent unrecorded: an earlier
+	// one was recorded before the next went out.
+	check := out.Resumed
 	send := func(part outMessage) error {
 		if seq < done.Parts {
 			seq++
@@ -62,9 +71,24 @@ func (b *Bot) Post(ctx context.Context, out study.Outgoing, record study.Recorde
 		part.Nonce = messageNonce(out.Nonce, seq)
 		part.EnforceNonce = part.Nonce != ""
 		seq++
-		id, err := b.createMessage(ctx, target, part)
-		if err != nil {
-			return deliveryError(err)
+		var id string
+		if check {
+			check = false
+			found, err := b.findSent(ctx, target, part)
+			if err != nil {
+				return deliveryError(err)
+			}
+			if found != "" {
+				b.log.Info("discord: a part sent by an earlier attempt was found in its channel; not sending it again",
+					"channel", target, "part", seq, "message", found)
+			}
+			id = found
+		}
+		if id == "" {
+			var err error
+			if id, err = b.createMessage(ctx, target, part); err != nil {
+				return deliveryError(err)
+			}
 		}
 		if done.MessageID == "" {
 			done.MessageID = id
@@ -180,4 +204,74 @@ func (b *Bot) startThread(ctx context.Context, channelID, messageID, name string
 	}
 	b.chans.put(got.ID, channelInfo{thread: true, parent: channelID})
 	return got.ID, nil
+}
+
+// recentLimit is how many of a channel's latest messages findSent reads (Discord's
+// maximum per request). A resumed post is taken over within seconds of its sender's
+// death, so its part, if made, is among them unless the channel is very busy.
+const recentLimit = 100
+
+// sentMessage is what findSent reads of a fetched message. Discord does not return a
+// message's nonce when it is fetched (only in the create's answer and the gateway
+// event), so a part is recognised by its author and its content.
+type sentMessage struct {
+	ID     string `json:"id"`
+	Author struct {
+		ID  string `json:"id"`
+		Bot bool   `json:"bot"`
+	} `json:"author"`
+	outMessage
+}
+
+// findSent looks for part among the latest messages of channel (GET
+// /channels/{channel}/messages) and returns its id, or "" when it is not there: a message
+// by this bot whose content, embeds and buttons are the part's. A post's parts differ
+// from each other (each part's text is its own; a day's card names its day), so the
+// marker of a part is its own content.
+func (b *Bot) findSent(ctx context.Context, channel string, part outMessage) (string, error) {
+	var got []sentMessage
+	url := discordgo.EndpointChannelMessages(channel) + "?limit=" + strconv.Itoa(recentLimit)
+	err := b.call(ctx, "GET /channels/{channel}/messages", http.MethodGet, url, nil, &got,
+		callOpts{idempotent: true, major: channel, post: true})
+	if err != nil {
+		return "", err
+	}
+	_, botID := b.ids()
+	want := part.fingerprint()
+	for _, m := range got {
+		mine := m.Author.ID == botID || (botID == "" && m.Author.Bot)
+		if mine && m.fingerprint() == want {
+			return m.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// fingerprint is what a message shows, as Discord keeps it (surrounding blank space
+// trimmed): its text, its embeds' titles, authors and descriptions, and its buttons.
+func (m outMessage) fingerprint() string {
+	h := sha256.New()
+	put := func(s string) {
+		s = strings.TrimSpace(s)
+		h.Write([]byte(strconv.Itoa(len(s))))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
+	put(m.Content)
+	for _, e := range m.Embeds {
+		put(e.Title)
+		put(e.Description)
+		if e.Author != nil {
+			put(e.Author.Name)
+		} else {
+			put("")
+		}
+	}
+	for _, r := range m.Components {
+		for _, c := range r.Components {
+			put(c.CustomID)
+			put(c.Label)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

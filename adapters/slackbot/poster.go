@@ -28,6 +28,15 @@ func newPoster(a *Adapter) *poster { return &poster{a: a} }
 // the post's progress is recorded after each message: a retry after a failure or a crash
 // continues in the same thread with the next message instead of posting the card again.
 //
+// Each part of a scheduled post carries message metadata naming the post's nonce and
+// the part (partMark). When an earlier attempt's outcome is unknown (out.Resumed: it
+// timed out, or its process died), the first part this attempt would send is first
+// looked for in the channel's latest messages (conversations.history) or the thread's
+// (conversations.replies), with include_all_metadata, and only sent if it is not there.
+// Direct messages are not looked for: the user id they are posted to is not a
+// conversation id history can read, and opening the conversation would need the
+// im:write scope; a personal reminder is one message, taken over within the lease.
+//
 // A post never waits long for its own channel: when the channel's pace (or a 429) holds
 // it for more than MaxPostWait, it is handed back to the scheduler (DeliveryError with
 // Paced or RetryAfter), which retries it on time while other channels' posts go on.
@@ -62,7 +71,21 @@ func (p *poster) Post(ctx context.Context, out study.Outgoing, record study.Reco
 		if steps[i].inThread {
 			thread = done.ThreadID
 		}
-		ts, err := p.a.postMessage(ctx, channel, steps[i].msg, thread, p.a.cfg.MaxPostWait)
+		mark := partMark(out.Nonce, i)
+		var ts string
+		var err error
+		if out.Resumed && i == out.Done.Parts && out.To.ID == "" {
+			// Only the first part this attempt sends can have been sent unrecorded.
+			ts, err = p.a.findPart(ctx, channel, thread, mark)
+			if ts != "" {
+				p.a.log.Info("slack: a part sent by an earlier attempt was found; not sending it again",
+					"channel", channel, "part", i+1, "ts", ts)
+			}
+		}
+		if err == nil && ts == "" {
+			steps[i].msg.mark = mark
+			ts, err = p.a.postMessage(ctx, channel, steps[i].msg, thread, p.a.cfg.MaxPostWait)
+		}
 		if err != nil {
 			de := classify(err)
 			if de.RetryAfter > 0 && !de.Paced {
@@ -98,6 +121,9 @@ func (a *Adapter) postMessage(ctx context.Context, channel string, m slackMessag
 		return "", err
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionDisableLinkUnfurl()}
+	if m.mark != nil {
+		opts = append(opts, slack.MsgOptionMetadata(*m.mark))
+	}
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}
@@ -169,4 +195,66 @@ func classify(err error) *study.DeliveryError {
 		return &study.DeliveryError{Reason: "cancelled while sending (shutting down)"}
 	}
 	return &study.DeliveryError{Reason: "could not reach Slack: " + err.Error()}
+}
+
+// partEvent is the event type of the metadata that marks a scheduled post's part.
+const partEvent = "cohortbot_post_part"
+
+// recentLimit is how many of a channel's (or thread's) latest messages findPart reads.
+// A resumed post is taken over within seconds of its sender's death, so its part, if
+// made, is among them unless the channel is very busy.
+const recentLimit = 100
+
+// maxReplyPages bounds how much of a thread findPart reads.
+const maxReplyPages = 10
+
+// partMark is the metadata of part i of the post with nonce (nil without a nonce).
+func partMark(nonce string, i int) *slack.SlackMetadata {
+	if nonce == "" {
+		return nil
+	}
+	return &slack.SlackMetadata{EventType: partEvent, EventPayload: map[string]any{"post": nonce, "part": i}}
+}
+
+// findPart looks for the message marked mark among the latest messages of channel, or of
+// thread when set, and returns its ts ("" when it is not there).
+func (a *Adapter) findPart(ctx context.Context, channel, thread string, mark *slack.SlackMetadata) (string, error) {
+	if mark == nil {
+		return "", nil
+	}
+	var msgs []slack.Message
+	var err error
+	if thread != "" {
+		// A thread is read from its parent on, oldest first: a few pages reach its end
+		// (members' replies included).
+		cursor := ""
+		for range maxReplyPages {
+			page, more, next, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+				ChannelID: channel, Timestamp: thread, Cursor: cursor, Limit: recentLimit, IncludeAllMetadata: true})
+			if err != nil {
+				return "", fmt.Errorf("conversations.replies in %s: %w", channel, err)
+			}
+			msgs = append(msgs, page...)
+			if !more || next == "" {
+				break
+			}
+			cursor = next
+		}
+	} else {
+		var h *slack.GetConversationHistoryResponse
+		h, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Limit: recentLimit, IncludeAllMetadata: true})
+		if err != nil {
+			return "", fmt.Errorf("conversations.history of %s: %w", channel, err)
+		}
+		msgs = h.Messages
+	}
+	for _, m := range msgs {
+		md := m.Metadata
+		if md.EventType == mark.EventType && fmt.Sprint(md.EventPayload["post"]) == fmt.Sprint(mark.EventPayload["post"]) &&
+			fmt.Sprint(md.EventPayload["part"]) == fmt.Sprint(mark.EventPayload["part"]) {
+			return m.Timestamp, nil
+		}
+	}
+	return "", nil
 }

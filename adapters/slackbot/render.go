@@ -26,6 +26,8 @@ const (
 type slackMessage struct {
 	Blocks []slack.Block
 	Text   string // notification fallback
+	// mark, when set, is sent as the message's metadata: which post and part it is.
+	mark *slack.SlackMetadata
 }
 
 // group is one study.Message rendered as blocks.

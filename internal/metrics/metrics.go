@@ -40,6 +40,7 @@ type Metrics struct {
 	postsFailed *prometheus.CounterVec
 	lag         *prometheus.HistogramVec
 	rateLimited *prometheus.CounterVec
+	takeovers   *prometheus.CounterVec
 	checkIns    *prometheus.CounterVec
 	commands    *prometheus.HistogramVec
 	retries     *prometheus.CounterVec
@@ -63,6 +64,8 @@ func New(version string, log *slog.Logger) *Metrics {
 		Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600}}, []string{"platform", "kind"})
 	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "platform_rate_limited_total",
 		Help: "HTTP 429 answers from a platform that deferred a delivery."}, []string{"platform"})
+	m.takeovers = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "post_takeovers_total",
+		Help: "Posts taken over from a sender whose delivery lease ran out (a process that died or stalled mid-send), by platform and kind."}, []string{"platform", "kind"})
 	m.checkIns = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "checkins_total",
 		Help: "Check-ins recorded, by platform and source (command, button, reply)."}, []string{"platform", "source"})
 	m.commands = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "command_duration_seconds",
@@ -77,7 +80,7 @@ func New(version string, log *slog.Logger) *Metrics {
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: "build_info",
 		Help: "Always 1; the version label says which build runs.", ConstLabels: prometheus.Labels{"version": version}})
 	build.Set(1)
-	for _, c := range []prometheus.Collector{m.postsSent, m.postsFailed, m.lag, m.rateLimited, m.checkIns, m.commands,
+	for _, c := range []prometheus.Collector{m.postsSent, m.postsFailed, m.lag, m.rateLimited, m.takeovers, m.checkIns, m.commands,
 		m.retries, m.ticks, m.tickErrors, build, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		m.reg.MustRegister(c)
 	}
@@ -193,3 +196,8 @@ var (
 	_ study.Observer      = (*Metrics)(nil)
 	_ middleware.Observer = (*Metrics)(nil)
 )
+
+// TakenOver implements schedule.Observer.
+func (m *Metrics) TakenOver(platform string, kind study.PostKind) {
+	m.takeovers.WithLabelValues(platform, string(kind)).Inc()
+}

@@ -39,6 +39,7 @@ func TestSeries(t *testing.T) {
 	m.PostSent("discord", study.KindDay, 90*time.Second)
 	m.PostFailed("discord", study.KindRecap, true)
 	m.RateLimited("discord")
+	m.TakenOver("discord", study.KindDay)
 	out := scrape(t, m)
 	for _, want := range []string{
 		`cohortbot_build_info{version="v1.2.3"} 1`,
@@ -52,6 +53,7 @@ func TestSeries(t *testing.T) {
 		`cohortbot_command_duration_seconds_count{command="cohort setup",outcome="refused",platform="discord"} 1`,
 		`cohortbot_command_duration_seconds_count{command="other",outcome="error",platform="discord"} 1`,
 		`cohortbot_platform_rate_limited_total{platform="discord"} 1`,
+		`cohortbot_post_takeovers_total{kind="day",platform="discord"} 1`,
 		`cohortbot_platform_reconnects_total{platform="discord"} 2`,
 		`cohortbot_outbox_depth 4`,
 		`cohortbot_scheduler_tick_duration_seconds_count 2`,

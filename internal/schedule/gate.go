@@ -46,6 +46,10 @@ func (o gatedOutbox) ClaimPosts(ctx context.Context, now time.Time, lease time.D
 	return o.next.ClaimPosts(ctx, now, lease, limit)
 }
 
+func (o gatedOutbox) RenewLease(ctx context.Context, p study.Post, until time.Time) error {
+	return o.do(ctx, func() error { return o.next.RenewLease(ctx, p, until) })
+}
+
 func (o gatedOutbox) RecordProgress(ctx context.Context, p study.Post, d study.Delivered) error {
 	return o.do(ctx, func() error { return o.next.RecordProgress(ctx, p, d) })
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,7 +252,8 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 		a.plat.after = nil
 		a.plat.mu.Unlock()
 
-		// Three minutes later (past the two-minute lease) another process takes over.
+		// Three minutes later (past the lease, which the stalled sender may renew: then it
+		// keeps the post and records it itself) another process takes over.
 		a.clock.Set(at(t, "2027-01-04T09:03:10Z"))
 		b := process(t, a.store, a.clock, a.plat)
 		b.sched.RunOnce(context.Background())
@@ -616,4 +618,94 @@ func TestDoneInAThreadChecksInThatDay(t *testing.T) {
 	if err != nil || !strings.Contains(study.PlainText(r.Messages[0]), "Day 2 —") {
 		t.Errorf("/done in another thread: %v", err)
 	}
+}
+
+// TestRenewedLeaseIsNotTakenOver: a send that outlasts the lease (a slow platform, a
+// channel's pacing) keeps its post: the sender renews the lease while it works, so
+// another process finds nothing to take over, and members see one card. (A dead sender's
+// post being taken over is TestCrashBetweenSendAndRecord's and cmd/cohortbot's
+// TestDiscordKilledReplicaIsTakenOver's.)
+func TestRenewedLeaseIsNotTakenOver(t *testing.T) {
+	t.Parallel()
+	a := newEnv(t, store.Postgres, at(t, "2027-01-04T08:00:00Z"))
+	a.mustDo("org", true, "/cohort setup start:2027-01-04 time:09:00 tz:UTC")
+	claimed := at(t, "2027-01-04T09:00:10Z")
+	a.clock.Set(claimed)
+	entered := make(chan struct{}, 10)
+	release := make(chan struct{})
+	var sends atomic.Int32
+	a.plat.fail = func(out study.Outgoing) error {
+		if out.Kind == study.KindDay {
+			entered <- struct{}{}
+			if sends.Add(1) == 1 {
+				<-release // the platform takes its time with the first send
+			}
+		}
+		return nil
+	}
+	obs := &takeovers{}
+	const lease = 10 * time.Second
+	slow := studytest.MustScheduler(t, a.store, a.svc, study.Posters{"fake": a.plat}, a.clock.Now, func(c *schedule.Config) {
+		c.Lease, c.RenewEvery, c.SendTimeout = lease, 10*time.Millisecond, time.Minute
+	})
+	done := make(chan struct{})
+	go func() { slow.RunOnce(context.Background()); close(done) }()
+	<-entered
+
+	// 8 s later by the clock the sender has renewed its lease past 09:00:20.
+	a.clock.Set(claimed.Add(8 * time.Second))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ps := a.posts(study.KindDay)
+		if len(ps) == 1 && !ps[0].Lease.Before(claimed.Add(8*time.Second+lease)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the lease was not renewed: %+v", ps)
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// At 09:00:25 the first lease would have run out; another process takes nothing.
+	a.clock.Set(claimed.Add(15 * time.Second))
+	b := studytest.MustScheduler(t, a.store, a.svc, study.Posters{"fake": a.plat}, a.clock.Now, func(c *schedule.Config) {
+		c.Lease, c.SendTimeout, c.Observer = lease, time.Minute, obs
+	})
+	b.RunOnce(context.Background())
+	if n := len(entered); n != 0 {
+		t.Errorf("another process sent the card %d times while its sender was working on it", n)
+	}
+	close(release)
+	<-done
+	if got := a.plat.kinds()[study.KindDay]; got != 1 {
+		t.Errorf("members saw %d cards, want 1", got)
+	}
+	if ps := a.posts(study.KindDay); len(ps) != 1 || ps[0].Status != study.PostSent || ps[0].Attempts != 1 {
+		t.Errorf("outbox: %+v", ps)
+	}
+	if n := obs.count(); n != 0 {
+		t.Errorf("%d takeovers of a live sender's post", n)
+	}
+}
+
+// takeovers counts the scheduler's takeovers.
+type takeovers struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (o *takeovers) TickDone(time.Duration, error)                  {}
+func (o *takeovers) PostSent(string, study.PostKind, time.Duration) {}
+func (o *takeovers) PostFailed(string, study.PostKind, bool)        {}
+func (o *takeovers) RateLimited(string)                             {}
+func (o *takeovers) TakenOver(string, study.PostKind) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.n++
+}
+
+func (o *takeovers) count() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.n
 }

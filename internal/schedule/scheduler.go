@@ -48,6 +48,9 @@ type Outbox interface {
 	// or a member's direct messages) and only a lane's earliest unsent post, so the posts
 	// of a lane go out in order.
 	ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error)
+	// RenewLease extends a claimed post's lease to until while the claim holds
+	// (study.ErrClaimLost once another worker has taken the post over).
+	RenewLease(ctx context.Context, p study.Post, until time.Time) error
 	// RecordProgress keeps how far a claimed post's delivery got, while the claim holds.
 	RecordProgress(ctx context.Context, p study.Post, d study.Delivered) error
 	MarkSent(ctx context.Context, p study.Post, ref study.MessageRef, at time.Time) error
@@ -72,9 +75,16 @@ type Config struct {
 	// posters hand a post back when its own channel must wait (DeliveryError.Paced), so
 	// a worker is never held by one channel's limit.
 	Workers int
-	// Lease is how long a claimed post is held before another process may take it over
-	// (a worker that crashed mid-send). Default 2 minutes.
+	// Lease is how long a claimed post is held, unless its sender renews it, before
+	// another process may take it over (a process that died mid-send). The sender renews
+	// it every RenewEvery while it works on the post (composing, sending, waiting on the
+	// platform's pacing), so a short lease bounds the takeover of a dead sender's post
+	// without ever taking a live one's: a resend lands well inside the minutes in which
+	// Discord recognises a nonce. Default 10 s.
 	Lease time.Duration
+	// RenewEvery is how often a sender renews its lease (by the wall clock). Default a
+	// third of Lease, so two renewals may fail or be late before the lease runs out.
+	RenewEvery time.Duration
 	// SendTimeout bounds one platform send. Default 30 s.
 	SendTimeout time.Duration
 	// MaxAttempts before a transiently failing post is marked failed. Default 8.
@@ -105,6 +115,9 @@ type Observer interface {
 	PostSent(platform string, kind study.PostKind, lag time.Duration)
 	PostFailed(platform string, kind study.PostKind, permanent bool)
 	RateLimited(platform string)
+	// TakenOver is a post claimed from a sender whose lease ran out (a process that died
+	// or stalled mid-send).
+	TakenOver(platform string, kind study.PostKind)
 }
 
 type noObserver struct{}
@@ -113,6 +126,7 @@ func (noObserver) TickDone(time.Duration, error)                  {}
 func (noObserver) PostSent(string, study.PostKind, time.Duration) {}
 func (noObserver) PostFailed(string, study.PostKind, bool)        {}
 func (noObserver) RateLimited(string)                             {}
+func (noObserver) TakenOver(string, study.PostKind)               {}
 
 // Scheduler plans and delivers posts.
 type Scheduler struct {
@@ -144,7 +158,10 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg.Workers = 16
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = 10 * time.Second
+	}
+	if cfg.RenewEvery <= 0 || cfg.RenewEvery >= cfg.Lease {
+		cfg.RenewEvery = cfg.Lease / 3
 	}
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 30 * time.Second
@@ -490,36 +507,58 @@ func (s *Scheduler) noteWake(t time.Time) {
 }
 
 // deliver sends one claimed post and records the outcome; it reports whether it was sent.
+// The post's lease is renewed while it is worked on; the outcome is recorded once the
+// renewals have stopped, and not at all if the claim was lost meanwhile.
 func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	// One request id per attempt, on the scheduler's lines and on the context the poster
 	// logs with, so an attempt can be followed across both.
 	attrs := []any{"cohort", p.CohortID, "platform", p.Channel.Platform, "kind", p.Kind, "period", p.Period, "post", p.ID, "attempt", p.Attempts}
 	ctx, rid := logging.WithRequest(ctx, attrs...)
 	log := s.log.With(append([]any{"request", rid}, attrs...)...)
+	if p.TakenOver {
+		log.Warn("took over a post whose sender's lease ran out", "parts_recorded", p.Done.Parts)
+		s.cfg.Observer.TakenOver(p.Channel.Platform, p.Kind)
+	}
+	k := s.keepLease(ctx, p, log)
+	defer k.stop()
+	// finish records the outcome once the lease is no longer renewed; a lost claim
+	// records nothing (the worker that took the post over owns it) and says so.
+	finish := func(record func() error) (recorded bool) {
+		if k.stop() {
+			log.Warn("delivery claim lost to another worker; leaving the post to it")
+			return false
+		}
+		s.record(record())
+		return true
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("delivery panicked", "panic", r)
-			s.retry(ctx, p, study.NoteInternal, 0)
+			s.retry(ctx, p, study.NoteInternal, 0, finish)
 			sent = false
 		}
 	}()
 	now := s.now()
 	if now.After(p.ExpiresAt) {
 		log.Warn("post expired before it could be sent")
-		s.record(s.out.MarkDone(ctx, p, study.PostSkipped, study.NoteMissedExpired))
+		finish(func() error { return s.out.MarkDone(ctx, p, study.PostSkipped, study.NoteMissedExpired) })
 		return false
 	}
-	out, skip, err := s.core.Compose(ctx, p)
+	out, skip, err := s.core.Compose(k.ctx, p)
 	if err != nil {
 		log.Error("compose post", "err", err)
-		s.retry(ctx, p, study.NoteNotComposed, 0)
+		s.retry(ctx, p, study.NoteNotComposed, 0, finish)
 		return false
 	}
 	if skip != "" {
-		s.record(s.out.MarkDone(ctx, p, study.PostSkipped, skip))
+		finish(func() error { return s.out.MarkDone(ctx, p, study.PostSkipped, skip) })
 		return false
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	// An earlier attempt's outcome is unknown (it timed out, or its process died): the
+	// poster looks for the next part on the platform before sending it again. (A post
+	// taken over has been claimed before, so it counts at least two attempts.)
+	out.Resumed = p.Attempts > 1 || p.TakenOver
+	sendCtx, cancel := context.WithTimeout(k.ctx, s.cfg.SendTimeout)
 	// Each part is recorded before the next goes out: a retry continues where this
 	// attempt stopped, and the day's thread is known while it is being filled. Recording
 	// is bounded on its own: SendTimeout is the platform's budget, not the database's.
@@ -531,7 +570,9 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	ref, err := s.cfg.Poster.Post(sendCtx, out, record)
 	cancel()
 	if err == nil {
-		s.record(s.out.MarkSent(ctx, p, ref, s.now()))
+		if !finish(func() error { return s.out.MarkSent(ctx, p, ref, s.now()) }) {
+			return false // the worker that took the post over counts it
+		}
 		lag := s.now().Sub(p.DueAt)
 		s.cfg.Observer.PostSent(p.Channel.Platform, p.Kind, lag)
 		log.Info("post sent", "message", ref.MessageID, "lag", lag.Round(time.Second))
@@ -539,39 +580,98 @@ func (s *Scheduler) deliver(ctx context.Context, p study.Post) (sent bool) {
 	}
 	var de *study.DeliveryError
 	switch {
+	case errors.Is(err, study.ErrClaimLost) || k.stop():
+		log.Warn("delivery claim lost to another worker; stopped sending", "err", err)
 	case errors.As(err, &de) && de.Paced:
 		// The channel waits for its own limit; the worker moves on to another lane.
 		log.Debug("post paced by its channel's rate limit", "wait", de.RetryAfter)
 		at := s.now().Add(de.RetryAfter)
-		s.record(s.out.Defer(ctx, p, at))
+		finish(func() error { return s.out.Defer(ctx, p, at) })
 		s.noteWake(at)
 	case errors.As(err, &de) && de.Permanent:
 		log.Error("post failed permanently", "reason", de.Reason)
 		s.cfg.Observer.PostFailed(p.Channel.Platform, p.Kind, true)
-		s.record(s.out.MarkDone(ctx, p, study.PostFailed, de.Reason))
+		finish(func() error { return s.out.MarkDone(ctx, p, study.PostFailed, de.Reason) })
 	case errors.As(err, &de) && de.RetryAfter > 0:
 		log.Warn("post rate limited", "retry_after", de.RetryAfter)
 		s.cfg.Observer.RateLimited(p.Channel.Platform)
 		at := s.now().Add(de.RetryAfter)
-		s.record(s.out.MarkRetry(ctx, p, at, study.NoteRateLimited(de.Reason)))
+		finish(func() error { return s.out.MarkRetry(ctx, p, at, study.NoteRateLimited(de.Reason)) })
 		s.noteWake(at)
 	default:
 		log.Warn("post failed; will retry", "err", err, "attempt", p.Attempts)
 		s.cfg.Observer.PostFailed(p.Channel.Platform, p.Kind, false)
-		s.retry(ctx, p, err.Error(), p.Attempts)
+		s.retry(ctx, p, err.Error(), p.Attempts, finish)
 	}
 	return false
 }
 
+// leaseKeeper renews one claimed post's lease until stopped. Its ctx ends when the claim
+// is lost, so the poster stops sending.
+type leaseKeeper struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	quit   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	lost   atomic.Bool
+}
+
+// keepLease starts renewing p's lease every RenewEvery to now+Lease. Renewals go around
+// the database gate: each is one small row update, and a late one could cost the claim.
+func (s *Scheduler) keepLease(ctx context.Context, p study.Post, log *slog.Logger) *leaseKeeper {
+	kctx, cancel := context.WithCancel(ctx)
+	k := &leaseKeeper{ctx: kctx, cancel: cancel, quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(k.done)
+		t := time.NewTicker(s.cfg.RenewEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-k.quit:
+				return
+			case <-kctx.Done():
+				return
+			case <-t.C:
+			}
+			rctx, rcancel := context.WithTimeout(kctx, s.cfg.RenewEvery)
+			err := s.cfg.Outbox.RenewLease(rctx, p, s.now().Add(s.cfg.Lease))
+			rcancel()
+			switch {
+			case errors.Is(err, study.ErrClaimLost):
+				log.Warn("delivery claim lost: another worker took the post over; stopping", "err", err)
+				k.lost.Store(true)
+				k.cancel()
+				return
+			case err != nil && kctx.Err() == nil:
+				// The database is away for a moment: the next renewal may make it.
+				log.Warn("renew delivery lease", "err", err)
+			}
+		}
+	}()
+	return k
+}
+
+// stop ends the renewals and waits for one in progress; it reports whether the claim was
+// lost. It may be called more than once.
+func (k *leaseKeeper) stop() (lost bool) {
+	k.once.Do(func() {
+		close(k.quit)
+		<-k.done
+		k.cancel()
+	})
+	return k.lost.Load()
+}
+
 // retry schedules another attempt with capped exponential backoff and full jitter, or
-// gives up after MaxAttempts.
-func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, attempts int) {
+// gives up after MaxAttempts; finish records it.
+func (s *Scheduler) retry(ctx context.Context, p study.Post, reason string, attempts int, finish func(func() error) bool) {
 	if attempts >= s.cfg.MaxAttempts {
-		s.record(s.out.MarkDone(ctx, p, study.PostFailed, study.NoteGaveUp(attempts, reason)))
+		finish(func() error { return s.out.MarkDone(ctx, p, study.PostFailed, study.NoteGaveUp(attempts, reason)) })
 		return
 	}
 	at := s.now().Add(Backoff(attempts, rand.Float64()))
-	s.record(s.out.MarkRetry(ctx, p, at, reason))
+	finish(func() error { return s.out.MarkRetry(ctx, p, at, reason) })
 	s.noteWake(at)
 }
 

@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -46,8 +47,12 @@ func nonce(p study.NewPost) string {
 	return fmt.Sprintf("cb%019d", h%1e19)[:21]
 }
 
+// claimSQL leases ready posts under a new claim token. taken_over is read from the row as
+// it was (SET sees the old values): a post still 'sending' had a sender whose lease ran
+// out.
 const claimSQL = `
-UPDATE posts SET status = 'sending', attempts = attempts + 1, lease_until = @lease
+UPDATE posts SET status = 'sending', attempts = attempts + 1, lease_until = @lease, claim = @claim,
+    taken_over = (status = 'sending')
 WHERE id IN (
     SELECT p.id FROM posts p
     WHERE (p.status = 'pending' OR (p.status = 'sending' AND p.lease_until < @now))
@@ -60,20 +65,38 @@ WHERE id IN (
     ORDER BY p.due_at, p.id
     LIMIT @limit %s)
 RETURNING id, cohort_id, channel_id, member_id, kind, period, day, status, attempts, last_error, nonce,
-          message_id, thread_id, parts_sent, due_at, not_before, expires_at, lease_until, sent_at, created_at`
+          message_id, thread_id, parts_sent, due_at, not_before, expires_at, lease_until, sent_at, created_at,
+          claim, taken_over`
 
+// ClaimPosts leases ready posts until now+lease under a claim token of its own: the
+// outcome of a delivery is recorded only while the post is held under that token, however
+// often its lease is renewed meanwhile.
 func (s *Store) ClaimPosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]study.Post, error) {
 	lock := ""
 	if s.dialect == Postgres {
 		lock = "FOR UPDATE SKIP LOCKED"
 	}
+	token, err := claimToken()
+	if err != nil {
+		return nil, err
+	}
 	var rows []postRow
-	err := s.db.WithContext(ctx).Raw(fmt.Sprintf(claimSQL, lock),
-		map[string]any{"now": ts(now), "lease": ts(now.Add(lease)), "limit": limit}).Scan(&rows).Error
+	err = s.db.WithContext(ctx).Raw(fmt.Sprintf(claimSQL, lock),
+		map[string]any{"now": ts(now), "lease": ts(now.Add(lease)), "limit": limit, "claim": token}).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "claim posts")
 	}
 	return s.toPosts(ctx, rows)
+}
+
+// claimToken is a fresh claim's token: 16 random bytes, so no two claims (in any process)
+// share one.
+func claimToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("claim token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, error) {
@@ -102,7 +125,7 @@ func (s *Store) toPosts(ctx context.Context, rows []postRow) ([]study.Post, erro
 			ID: r.ID, CohortID: r.CohortID, ChannelID: r.ChannelID, Channel: refs[r.ChannelID], Kind: study.PostKind(r.Kind),
 			Period: r.Period, Day: r.Day, Status: study.PostStatus(r.Status), Attempts: r.Attempts, LastError: r.LastError,
 			Nonce: r.Nonce, Done: study.Delivered{Parts: r.PartsSent, MessageID: r.MessageID, ThreadID: r.ThreadID},
-			DueAt: r.DueAt, ExpiresAt: r.ExpiresAt,
+			DueAt: r.DueAt, ExpiresAt: r.ExpiresAt, Claim: r.Claim, TakenOver: r.TakenOver,
 		}
 		if r.MemberID != nil {
 			out[i].MemberID, out[i].To = *r.MemberID, to[*r.MemberID]
@@ -172,20 +195,36 @@ func (s *Store) MarkDone(ctx context.Context, p study.Post, status study.PostSta
 	return s.finish(ctx, p, map[string]any{"status": status, "last_error": reason, "lease_until": nil})
 }
 
-// errClaimLost stops a delivery whose claim another worker has taken over.
-var errClaimLost = errors.New("the post's delivery claim was taken over by another worker")
+// held selects the row of a claimed post while its claim holds: still being sent, under
+// the claim's token. The lease's expiry is not part of it: the sender renews it.
+func (s *Store) held(ctx context.Context, p study.Post) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&postRow{}).
+		Where("id = ? AND status = ? AND claim = ?", p.ID, study.PostSending, p.Claim)
+}
+
+// RenewLease extends a claimed post's lease to until while the claim holds; a lost claim
+// (the lease ran out and another worker took the post) is an error, so the sender stops.
+func (s *Store) RenewLease(ctx context.Context, p study.Post, until time.Time) error {
+	res := s.held(ctx, p).UpdateColumn("lease_until", ts(until))
+	if res.Error != nil {
+		return wrap(res.Error, "renew the lease of post %d", p.ID)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("renew the lease of post %d: %w", p.ID, study.ErrClaimLost)
+	}
+	return nil
+}
 
 // RecordProgress keeps how far a claimed post's delivery got, while the claim holds; a
 // lost claim is an error, so the poster stops sending.
 func (s *Store) RecordProgress(ctx context.Context, p study.Post, d study.Delivered) error {
-	res := s.db.WithContext(ctx).Model(&postRow{}).
-		Where("id = ? AND status = ? AND lease_until = ?", p.ID, study.PostSending, ts(p.Lease)).
+	res := s.held(ctx, p).
 		UpdateColumns(map[string]any{"parts_sent": d.Parts, "message_id": d.MessageID, "thread_id": d.ThreadID})
 	if res.Error != nil {
 		return wrap(res.Error, "record progress of post %d", p.ID)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("record progress of post %d: %w", p.ID, errClaimLost)
+		return fmt.Errorf("record progress of post %d: %w", p.ID, study.ErrClaimLost)
 	}
 	return nil
 }
@@ -193,9 +232,7 @@ func (s *Store) RecordProgress(ctx context.Context, p study.Post, d study.Delive
 // finish records a claimed post's outcome if the claim still holds. A stale claim (its
 // lease expired and another worker took the post) changes nothing.
 func (s *Store) finish(ctx context.Context, p study.Post, cols map[string]any) error {
-	res := s.db.WithContext(ctx).Model(&postRow{}).
-		Where("id = ? AND status = ? AND lease_until = ?", p.ID, study.PostSending, ts(p.Lease)).
-		UpdateColumns(cols)
+	res := s.held(ctx, p).UpdateColumns(cols)
 	if res.Error != nil {
 		return wrap(res.Error, "record post %d as %v", p.ID, cols["status"])
 	}

@@ -61,6 +61,8 @@ type postRow struct {
 	LeaseUntil *time.Time
 	SentAt     *time.Time
 	CreatedAt  time.Time
+	Claim      string // the current (or last) claim's token
+	TakenOver  bool   // the current claim took the post from a sender whose lease ran out
 }
 
 func (postRow) TableName() string { return "posts" }

@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -51,6 +52,11 @@ type Outgoing struct {
 	Nonce string
 	// Done is how far an earlier attempt got; the poster continues from there.
 	Done Delivered
+	// Resumed says an earlier attempt's outcome is unknown (it timed out, or the process
+	// sending it died): the message after Done may exist already although it was never
+	// recorded. Posters look for it on the platform before sending it again, so exactly
+	// once does not depend on a resend landing inside an idempotency key's window.
+	Resumed bool
 }
 
 // Delivered is how far a post's delivery has got: the platform messages sent so far, the
@@ -176,8 +182,16 @@ type Post struct {
 	DueAt     time.Time
 	ExpiresAt time.Time
 	SentAt    time.Time
-	// Lease identifies this claim: recording an outcome only succeeds while the post is
-	// still held under it, so a worker that stalled past its lease cannot overwrite the
-	// result of the worker that took over.
+	// Lease is when this claim runs out unless its sender renews it.
 	Lease time.Time
+	// Claim is this claim's token: recording progress or an outcome, and renewing the
+	// lease, only succeed while the post is still held under it, so a worker that stalled
+	// past its lease cannot overwrite the result of the worker that took over.
+	Claim string
+	// TakenOver says this claim took the post from a sender whose lease ran out (a
+	// process that died or stalled mid-send): parts it sent may be unrecorded.
+	TakenOver bool
 }
+
+// ErrClaimLost stops a delivery whose claim another worker has taken over.
+var ErrClaimLost = errors.New("the post's delivery claim was taken over by another worker")

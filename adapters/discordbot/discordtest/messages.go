@@ -4,12 +4,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
 
-// NonceWindow is how long an enforced nonce deduplicates message creation.
+// NonceWindow is how long an enforced nonce deduplicates message creation, unless
+// SetNonceWindow says otherwise. Discord documents only "the past few minutes".
 const NonceWindow = 5 * time.Minute
+
+// SetNonceWindow changes how long an enforced nonce deduplicates message creation: a
+// short window stands for a Discord that has forgotten a nonce by the time a resend
+// comes.
+func (s *Server) SetNonceWindow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nonceWindow = d
+}
 
 // Reaction is a reaction the bot added.
 type Reaction struct {
@@ -146,7 +157,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, body []by
 	now := time.Now()
 	key := cid + "|" + nonce
 	if b.EnforceNonce && nonce != "" {
-		if e, ok := s.nonces[key]; ok && now.Sub(e.at) < NonceWindow {
+		if e, ok := s.nonces[key]; ok && now.Sub(e.at) < s.nonceWindow {
 			return 200, *e.msg
 		}
 	}
@@ -158,6 +169,57 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, body []by
 		s.nonces[key] = nonceEntry{msg: m, at: now}
 	}
 	return 200, *m
+}
+
+// listMessages is GET /channels/{channel}/messages: the channel's (or thread's) messages,
+// newest first, at most limit (1-100, default 50), before or after a message id when
+// asked. Like Discord, it does not return nonces: a nonce comes back only in the answer
+// to the create and in the gateway's MESSAGE_CREATE, and is lost when a message is
+// fetched again.
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, _ []byte) (int, any) {
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return 400, apiError{Code: 50035, Message: "Invalid Form Body: limit: int value should be between 1 and 100"}
+		}
+		limit = n
+	}
+	bound := func(k string) (int64, bool, string) {
+		v := q.Get(k)
+		if v == "" {
+			return 0, false, ""
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, false, "Invalid Form Body: " + k + ": Value \"" + v + "\" is not snowflake."
+		}
+		return n, true, ""
+	}
+	before, hasBefore, p1 := bound("before")
+	after, hasAfter, p2 := bound("after")
+	if p := p1 + p2; p != "" {
+		return 400, apiError{Code: 50035, Message: p}
+	}
+	cid := r.PathValue("channel")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Message{}
+	for i := len(s.messages) - 1; i >= 0 && len(out) < limit; i-- {
+		m := s.messages[i]
+		if m.ChannelID != cid {
+			continue
+		}
+		id, _ := strconv.ParseInt(m.ID, 10, 64)
+		if (hasBefore && id >= before) || (hasAfter && id <= after) {
+			continue
+		}
+		c := *m
+		c.Nonce = ""
+		out = append(out, c)
+	}
+	return 200, out
 }
 
 func (s *Server) startThread(w http.ResponseWriter, r *http.Request, body []byte) (int, any) {

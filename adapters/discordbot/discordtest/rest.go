@@ -81,6 +81,7 @@ func (s *Server) routes() http.Handler {
 	handle("PUT /applications/{app}/guilds/{guild}/commands", true, s.putCommands)
 	handle("GET /channels/{channel}", true, s.getChannel)
 	handle("POST /channels/{channel}/messages", true, s.createMessage)
+	handle("GET /channels/{channel}/messages", true, s.listMessages)
 	handle("POST /users/@me/channels", true, s.openDM)
 	handle("POST /channels/{channel}/messages/{message}/threads", true, s.startThread)
 	handle("PUT /channels/{channel}/messages/{message}/reactions/{emoji}/{user}", true, s.addReaction)

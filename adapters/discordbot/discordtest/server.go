@@ -54,6 +54,7 @@ type Server struct {
 	messages     []*Message
 	byID         map[string]*Message
 	nonces       map[string]nonceEntry
+	nonceWindow  time.Duration
 	interactions map[string]*Interaction
 	commands     map[string]json.RawMessage // "global" or a guild id → last bulk overwrite
 	commandPuts  int
@@ -209,6 +210,7 @@ func New(t testing.TB) *Server {
 		channels:     map[string]*Channel{},
 		byID:         map[string]*Message{},
 		nonces:       map[string]nonceEntry{},
+		nonceWindow:  NonceWindow,
 		interactions: map[string]*Interaction{},
 		commands:     map[string]json.RawMessage{},
 		faults:       map[string][]*Fault{},

@@ -63,3 +63,23 @@ func (s *Server) Hold(method string) (waiting <-chan Call, release func()) {
 		}
 	}
 }
+
+// HoldAnswers holds the answers of a Web API method: each call takes effect at once (a
+// chat.postMessage posts its message), is sent on waiting, and its answer goes out only
+// after release, as when Slack did the work and the answer is slow or lost. A caller
+// that goes away meanwhile (its process was killed) never learns what the call did.
+func (s *Server) HoldAnswers(method string) (waiting <-chan Call, release func()) {
+	h := &hold{waiting: make(chan Call, 64), released: make(chan struct{})}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answerHolds[method] = h
+	s.allHolds = append(s.allHolds, h)
+	return h.waiting, func() {
+		h.release()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.answerHolds[method] == h {
+			delete(s.answerHolds, method)
+		}
+	}
+}

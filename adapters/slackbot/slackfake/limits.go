@@ -35,8 +35,9 @@ type SlackLimits struct {
 }
 
 // DefaultSlackLimits are Slack's limits for the methods the fake serves: the tier of
-// each (apps.connections.open Tier 1, reactions.add Tier 3, chat.postEphemeral and
-// users.info Tier 4, auth.test "hundreds per minute": 200) and chat.postMessage paced at
+// each (apps.connections.open Tier 1, reactions.add, conversations.history and
+// conversations.replies Tier 3 (an internal app's; Marketplace rules differ),
+// chat.postEphemeral and users.info Tier 4, auth.test "hundreds per minute": 200) and chat.postMessage paced at
 // one per second per channel. Slack does not publish the burst it tolerates; the fake
 // allows 3.
 func DefaultSlackLimits() SlackLimits {
@@ -46,6 +47,8 @@ func DefaultSlackLimits() SlackLimits {
 		PerMinute: map[string]int{
 			"apps.connections.open": Tier1,
 			"reactions.add":         Tier3,
+			"conversations.history": Tier3,
+			"conversations.replies": Tier3,
 			"chat.postEphemeral":    Tier4,
 			"users.info":            Tier4,
 			"auth.test":             200,

@@ -47,7 +47,15 @@ type Message struct {
 	ThreadTS string
 	Text     string
 	Blocks   []map[string]any
+	// Metadata is the message metadata it was posted with (nil: none).
+	Metadata *Metadata
 	At       time.Time
+}
+
+// Metadata is message metadata: an app's event type and payload.
+type Metadata struct {
+	EventType    string         `json:"event_type"`
+	EventPayload map[string]any `json:"event_payload"`
 }
 
 // Ephemeral is a chat.postEphemeral call that succeeded.
@@ -93,6 +101,7 @@ type Server struct {
 	faults      map[string][]Fault
 	calls       map[string][]time.Time
 	holds       map[string]*hold // method → its current hold
+	answerHolds map[string]*hold // method → its current hold of answers (HoldAnswers)
 	allHolds    []*hold          // every hold made, for Close to release
 	limits      *limiter         // nil: off
 	rateLimited int
@@ -115,18 +124,19 @@ type Server struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
-		BotToken:  "xoxb-fake-" + strconv.FormatInt(time.Now().UnixNano(), 36),
-		AppToken:  "xapp-fake-" + strconv.FormatInt(time.Now().UnixNano()+1, 36),
-		changed:   make(chan struct{}),
-		seq:       time.Now().Unix() * 1_000_000,
-		users:     map[string]User{},
-		chanErr:   map[string]string{},
-		faults:    map[string][]Fault{},
-		calls:     map[string][]time.Time{},
-		holds:     map[string]*hold{},
-		wsConns:   map[*wsConn]bool{},
-		acks:      map[string]json.RawMessage{},
-		pingEvery: 200 * time.Millisecond,
+		BotToken:    "xoxb-fake-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		AppToken:    "xapp-fake-" + strconv.FormatInt(time.Now().UnixNano()+1, 36),
+		changed:     make(chan struct{}),
+		seq:         time.Now().Unix() * 1_000_000,
+		users:       map[string]User{},
+		chanErr:     map[string]string{},
+		faults:      map[string][]Fault{},
+		calls:       map[string][]time.Time{},
+		holds:       map[string]*hold{},
+		answerHolds: map[string]*hold{},
+		wsConns:     map[*wsConn]bool{},
+		acks:        map[string]json.RawMessage{},
+		pingEvery:   200 * time.Millisecond,
 	}
 	// slack-go dials with the Origin Slack's servers expect.
 	s.upgrader.CheckOrigin = func(r *http.Request) bool { return r.Header.Get("Origin") == "https://api.slack.com" }

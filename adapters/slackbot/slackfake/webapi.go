@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -144,6 +145,34 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, method, f.Get("channel")) {
 		return
 	}
+	s.mu.Lock()
+	ah := s.answerHolds[method]
+	s.mu.Unlock()
+	if ah != nil {
+		// Slack takes the call; only its answer is held.
+		rec := httptest.NewRecorder()
+		s.handle(rec, method, f)
+		args := url.Values{}
+		for k, v := range f {
+			if k != "token" {
+				args[k] = append([]string(nil), v...)
+			}
+		}
+		if !ah.wait(r.Context(), Call{Method: method, Args: args, At: at}) {
+			return // the caller went away; what the call did stays done
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+		return
+	}
+	s.handle(w, method, f)
+}
+
+// handle answers a Web API call that passed the checks.
+func (s *Server) handle(w http.ResponseWriter, method string, f url.Values) {
 	switch method {
 	case "auth.test":
 		writeJSON(w, map[string]any{"ok": true, "url": "https://fake.slack.test/", "team": "Fake", "user": "cohortbot",
@@ -152,6 +181,10 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		s.postMessage(w, f)
 	case "chat.postEphemeral":
 		s.postEphemeral(w, f)
+	case "conversations.history":
+		s.history(w, f)
+	case "conversations.replies":
+		s.replies(w, f)
 	case "reactions.add":
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -232,7 +265,15 @@ func (s *Server) postMessage(w http.ResponseWriter, f url.Values) {
 			return
 		}
 	}
-	m := Message{Channel: ch, TS: s.nextTS(), ThreadTS: thread, Text: f.Get("text"), Blocks: blocks, At: time.Now()}
+	var md *Metadata
+	if raw := f.Get("metadata"); raw != "" {
+		md = &Metadata{}
+		if err := json.Unmarshal([]byte(raw), md); err != nil || md.EventType == "" {
+			slackErr(w, "invalid_metadata_format")
+			return
+		}
+	}
+	m := Message{Channel: ch, TS: s.nextTS(), ThreadTS: thread, Text: f.Get("text"), Blocks: blocks, Metadata: md, At: time.Now()}
 	s.messages = append(s.messages, m)
 	s.notify()
 	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "bot_id": BotID}})
@@ -297,4 +338,109 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	s.responses = append(s.responses, Response{ID: id, ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal, Text: body.Text, Blocks: body.Blocks})
 	s.notify()
 	writeJSON(w, map[string]any{"ok": true})
+}
+
+// historyMessage is a message as conversations.history and conversations.replies return
+// it: the bot's own, with its metadata only when include_all_metadata is set.
+func historyMessage(m Message, replies int, withMetadata bool) map[string]any {
+	out := map[string]any{"type": "message", "user": BotUserID, "bot_id": BotID, "text": m.Text, "ts": m.TS, "blocks": m.Blocks}
+	switch {
+	case m.ThreadTS != "":
+		out["thread_ts"] = m.ThreadTS
+	case replies > 0:
+		out["thread_ts"], out["reply_count"] = m.TS, replies
+	}
+	if withMetadata && m.Metadata != nil {
+		out["metadata"] = m.Metadata
+	}
+	return out
+}
+
+// page answers one page of msgs (limit: 1-999, default 100; cursor: where the previous
+// page ended), with has_more and response_metadata.next_cursor as Slack does.
+func page(w http.ResponseWriter, f url.Values, msgs []map[string]any) {
+	limit := 100
+	if v := f.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			slackErr(w, "invalid_limit")
+			return
+		}
+		limit = min(n, 999)
+	}
+	from := 0
+	if c := f.Get("cursor"); c != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(c, "next:"))
+		if err != nil || n < 0 || n > len(msgs) {
+			slackErr(w, "invalid_cursor")
+			return
+		}
+		from = n
+	}
+	to := min(from+limit, len(msgs))
+	next := ""
+	if to < len(msgs) {
+		next = "next:" + strconv.Itoa(to)
+	}
+	writeJSON(w, map[string]any{"ok": true, "messages": msgs[from:to], "has_more": next != "",
+		"response_metadata": map[string]any{"next_cursor": next}})
+}
+
+// metadataAsked reads include_all_metadata (true, 1).
+func metadataAsked(f url.Values) bool {
+	v := f.Get("include_all_metadata")
+	return v == "1" || v == "true"
+}
+
+// history is conversations.history: a channel's top-level messages, newest first.
+func (s *Server) history(w http.ResponseWriter, f url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := f.Get("channel")
+	if !s.checkChannel(w, ch) {
+		return
+	}
+	replies := map[string]int{}
+	for _, m := range s.messages {
+		if m.Channel == ch && m.ThreadTS != "" {
+			replies[m.ThreadTS]++
+		}
+	}
+	var msgs []map[string]any
+	for i := len(s.messages) - 1; i >= 0; i-- {
+		if m := s.messages[i]; m.Channel == ch && m.ThreadTS == "" {
+			msgs = append(msgs, historyMessage(m, replies[m.TS], metadataAsked(f)))
+		}
+	}
+	page(w, f, msgs)
+}
+
+// replies is conversations.replies: a thread's parent, then its replies oldest first.
+func (s *Server) replies(w http.ResponseWriter, f url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ts := f.Get("channel"), f.Get("ts")
+	if !s.checkChannel(w, ch) {
+		return
+	}
+	var parent *Message
+	var thread []Message
+	for i, m := range s.messages {
+		switch {
+		case m.Channel != ch:
+		case m.TS == ts && m.ThreadTS == "":
+			parent = &s.messages[i]
+		case m.ThreadTS == ts:
+			thread = append(thread, m)
+		}
+	}
+	if parent == nil {
+		slackErr(w, "thread_not_found")
+		return
+	}
+	msgs := []map[string]any{historyMessage(*parent, len(thread), metadataAsked(f))}
+	for _, m := range thread {
+		msgs = append(msgs, historyMessage(m, 0, metadataAsked(f)))
+	}
+	page(w, f, msgs)
 }
