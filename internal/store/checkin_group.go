@@ -60,7 +60,7 @@ func (s *Store) stopCommitters() {
 	if s.quit == nil {
 		return
 	}
-	close(s.quit)
+	s.stopOnce.Do(func() { close(s.quit) }) // Close may be called twice
 	s.committers.Wait()
 }
 

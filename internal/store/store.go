@@ -58,6 +58,7 @@ type Store struct {
 	// PostgreSQL check-ins wait here for a committer (checkin_group.go).
 	pending    chan *pendingCheckIn
 	quit       chan struct{}
+	stopOnce   sync.Once
 	committers sync.WaitGroup
 }
 
