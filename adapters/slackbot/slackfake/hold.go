@@ -49,19 +49,7 @@ func (h *hold) wait(ctx context.Context, c Call) bool {
 // killed) is dropped unanswered and never takes effect, as if it had not reached Slack:
 // Dropped counts them.
 func (s *Server) Hold(method string) (waiting <-chan Call, release func()) {
-	h := &hold{waiting: make(chan Call, 64), released: make(chan struct{})}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.holds[method] = h
-	s.allHolds = append(s.allHolds, h)
-	return h.waiting, func() {
-		h.release()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.holds[method] == h {
-			delete(s.holds, method)
-		}
-	}
+	return s.holdIn(s.holds, method)
 }
 
 // HoldAnswers holds the answers of a Web API method: each call takes effect at once (a
@@ -69,17 +57,22 @@ func (s *Server) Hold(method string) (waiting <-chan Call, release func()) {
 // after release, as when Slack did the work and the answer is slow or lost. A caller
 // that goes away meanwhile (its process was killed) never learns what the call did.
 func (s *Server) HoldAnswers(method string) (waiting <-chan Call, release func()) {
+	return s.holdIn(s.answerHolds, method)
+}
+
+// holdIn starts a hold of method in holds (s.holds or s.answerHolds).
+func (s *Server) holdIn(holds map[string]*hold, method string) (waiting <-chan Call, release func()) {
 	h := &hold{waiting: make(chan Call, 64), released: make(chan struct{})}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.answerHolds[method] = h
+	holds[method] = h
 	s.allHolds = append(s.allHolds, h)
 	return h.waiting, func() {
 		h.release()
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.answerHolds[method] == h {
-			delete(s.answerHolds, method)
+		if holds[method] == h {
+			delete(holds, method)
 		}
 	}
 }
