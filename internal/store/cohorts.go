@@ -89,6 +89,10 @@ func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
 	defer s.cohorts.forget(c.ID)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := toCohortRow(c)
+		var zone []string
+		if err := tx.Model(&cohortRow{}).Where("id = ?", c.ID).Pluck("timezone", &zone).Error; err != nil {
+			return wrap(err, "zone of cohort %d", c.ID)
+		}
 		// next_due_at = NULL asks the scheduler to recompute this cohort on its next tick,
 		// so a changed time, zone, cadence or pause takes effect without a restart;
 		// close_due_at = NULL does the same for when its next study day closes.
@@ -103,6 +107,11 @@ func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
 		if res.RowsAffected == 0 {
 			return wrap(gorm.ErrRecordNotFound, "update cohort %d", c.ID)
 		}
+		if len(zone) == 1 && zone[0] != row.Timezone {
+			if err := s.replanReminders(tx, c.ID); err != nil {
+				return err
+			}
+		}
 		if err := tx.Where("cohort_id = ?", c.ID).Delete(&exceptionRow{}).Error; err != nil {
 			return wrap(err, "cohort %d: clear exceptions", c.ID)
 		}
@@ -113,6 +122,20 @@ func (s *Store) UpdateCohort(ctx context.Context, c *study.Cohort) error {
 		}
 		return nil
 	})
+}
+
+// replanReminders makes the personal reminders of the cohort's members who follow its
+// zone due now: each was planned at their time on the old zone's clock, which may come
+// after their time on the new one (a cohort moving east), and a reminder planned too late
+// would skip that day. Due now, the planner sends nothing for an instant that is no longer
+// the member's time and plans the next on the new zone. One statement on a rare
+// organizer command, touching only members with reminders on.
+func (s *Store) replanReminders(tx *gorm.DB, cohortID int64) error {
+	now := ts(s.now())
+	err := tx.Model(&memberRow{}).
+		Where("cohort_id = ? AND timezone = '' AND next_remind_at > ?", cohortID, now).
+		UpdateColumn("next_remind_at", now).Error
+	return wrap(err, "cohort %d: replan reminders", cohortID)
 }
 
 // channelID finds the binding row of a chat channel.
