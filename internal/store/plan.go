@@ -72,13 +72,16 @@ func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func
 // dueCohorts takes up to limit cohorts due at now: first those whose schedule changed
 // (next_due_at NULL), then the earliest due. Each query reads the cohorts_next_due index;
 // on PostgreSQL the rows are locked, skipping those another process holds, so several
-// processes tick at once without planning a cohort twice at the same time. Only the
+// processes tick at once without planning a cohort twice at the same time. The lock is
+// FOR NO KEY UPDATE, the one the plan's own UPDATE takes: FOR UPDATE would also block the
+// foreign-key checks of rows that name the cohort, so a new member's first check-in
+// would wait for the whole tick. Only the
 // columns planning reads are scanned, without reflection: this runs for every due cohort.
 func (s *Store) dueCohorts(tx *gorm.DB, now time.Time, limit int) ([]cohortRow, error) {
 	ctx := tx.Statement.Context
 	lock := ""
 	if s.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+		lock = " FOR NO KEY UPDATE SKIP LOCKED"
 	}
 	const cols = `SELECT id, name, track, start_date, timezone, post_time, cadence, created_at, leaderboard_cron,
 		recap_cron, reminder_time, scheduled_through, next_due_at, link_code FROM cohorts `

@@ -275,3 +275,45 @@ func TestCheckInIsOneTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanningDoesNotHoldUpCheckIns: a tick holds its due cohorts locked while it plans
+// them. A new member's first check-in writes a row that names the cohort, and must not
+// wait for the tick to end (a tick of thousands of cohorts takes a third of a second).
+func TestPlanningDoesNotHoldUpCheckIns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.MustOpen(t, store.Postgres, fixedNow)
+	c := newCohort(t)
+	if err := s.CreateCohort(ctx, c, ch); err != nil {
+		t.Fatal(err)
+	}
+	planning, release := make(chan struct{}), make(chan struct{})
+	planned := make(chan error, 1)
+	go func() {
+		_, err := s.PlanDue(ctx, t0, 10, func(due study.DueCohort) (study.Plan, error) {
+			close(planning)
+			<-release
+			return study.Plan{NextDue: t0.Add(time.Hour)}, nil
+		})
+		planned <- err
+	}()
+	<-planning
+	checkedIn := make(chan error, 1)
+	go func() {
+		u := study.UserRef{Platform: "discord", Workspace: "g1", ID: "new", Name: "Newcomer"}
+		_, _, err := s.CheckIn(ctx, study.CheckInWrite{CohortID: c.ID, User: u, Day: 1, Source: study.SourceCommand, At: t0, OnTime: true, Length: 93})
+		checkedIn <- err
+	}()
+	select {
+	case err := <-checkedIn:
+		if err != nil {
+			t.Errorf("check-in during planning: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("a new member's check-in still waits for the planning transaction after 10s")
+	}
+	close(release)
+	if err := <-planned; err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+}
