@@ -199,8 +199,20 @@ func launch(t *testing.T, env map[string]string, sleep func(context.Context, tim
 		b.done <- dispatch(ctx, []string{"run"}, stdio{in: strings.NewReader(""), out: b.log, err: b.log},
 			environ{get: func(k string) string { return full[k] }, now: testNow, platforms: builders, sleep: sleep})
 	}()
-	t.Cleanup(func() { b.stop(t) })
+	t.Cleanup(func() {
+		b.stop(t)
+		if t.Failed() {
+			t.Logf("the bot's last log lines:\n%s", lastLines(b.log.String(), 200))
+		}
+	})
 	return b
+}
+
+// lastLines is the last n lines of s: enough of a bot's debug log to see what it was doing
+// when a test failed, without the whole run.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // stop ends run (the first SIGTERM) once and returns its error; tests that expect a clean
