@@ -94,10 +94,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	gcfg := &gorm.Config{
 		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
-		TranslateError:         true, // duplicate keys become gorm.ErrDuplicatedKey, matched with errors.Is
-		NowFunc:                func() time.Time { return cfg.Now().UTC() },
-		Logger:                 logger.Discard,
+		// No PrepareStmt: GORM's statement cache makes a transaction wait for a statement
+		// that another caller is preparing, and that caller waits for a connection the
+		// transaction holds (go-gorm/gorm#7465) — on SQLite's one connection a stall of
+		// every check-in and delivery until a context ran out. pgx already keeps each
+		// connection's prepared statements, and SQLite prepares in microseconds.
+		TranslateError: true, // duplicate keys become gorm.ErrDuplicatedKey, matched with errors.Is
+		NowFunc:        func() time.Time { return cfg.Now().UTC() },
+		Logger:         logger.Discard,
 	}
 	s := &Store{now: cfg.Now, log: cfg.Log, url: cfg.DatabaseURL}
 	var dial gorm.Dialector
