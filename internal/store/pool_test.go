@@ -9,9 +9,10 @@ import (
 )
 
 // TestTransactionsNeverWaitOnAStatementBeingPrepared: with GORM's prepared-statement cache
-// (PrepareStmt), a statement run outside a transaction holds the cache's lock while it
-// has its cache entry while it waits for a connection, and a transaction that runs the
-// same statement (or, through the cache's lock, any new one) waits for that entry; when
+// (PrepareStmt), a statement run outside a transaction puts its cache entry in place and
+// then waits for a connection to prepare it on. A transaction that runs the same statement
+// waits for that entry (and, through the cache's lock held by such a waiter, so does any
+// new statement); when
 // every connection is in such a transaction, nothing moves until a context runs out
 // (go-gorm/gorm#7465, #7350). On SQLite's single connection that stalled check-ins and
 // deliveries for 10 s. Here one transaction holds the pool's only connection while a
