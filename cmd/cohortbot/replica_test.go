@@ -45,12 +45,18 @@ const (
 // latest messages, and sends only what is missing.
 func TestDiscordKilledReplicaIsTakenOver(t *testing.T) {
 	t.Parallel()
+	killTrials(t, discordKilledReplica)
+}
+
+// killTrials runs trial twice: the replica killed while its cards are on their way, and
+// while its threads' messages are.
+func killTrials(t *testing.T, trial func(t *testing.T, inThread bool)) {
 	for _, inThread := range []bool{false, true} {
 		name := "cards"
 		if inThread {
 			name = "thread messages"
 		}
-		t.Run(name, func(t *testing.T) { discordKilledReplica(t, inThread) })
+		t.Run(name, func(t *testing.T) { trial(t, inThread) })
 	}
 }
 
@@ -112,25 +118,7 @@ func discordKilledReplica(t *testing.T, inThread bool) {
 	doomed.kill(t) // kill -9 while its parts are on their way
 	killed := time.Now()
 	release() // Discord still makes them: the requests had arrived
-
-	db, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var landed time.Duration
-	eventually(t, "every post to be sent", time.Minute, func() bool {
-		var left int
-		if err := db.QueryRow(`SELECT count(*) FROM posts WHERE status <> 'sent'`).Scan(&left); err != nil {
-			t.Fatal(err)
-		}
-		landed = time.Since(killed)
-		return left == 0
-	})
-	t.Logf("every post sent %s after the kill", landed.Round(time.Millisecond))
-	if landed > takeoverBound {
-		t.Errorf("the last post was sent %s after the kill, want within %s", landed.Round(time.Millisecond), takeoverBound)
-	}
+	awaitEveryPostSent(t, dbURL, killed)
 
 	// Every message exactly once: a card per channel, a thread on it, and the thread's
 	// messages once each (the same count in every thread: every channel has day 1).
@@ -144,21 +132,11 @@ func discordKilledReplica(t *testing.T, inThread bool) {
 		if th := fake.Threads(ch); len(th) != 1 || th[0].ID != cards[0].ID {
 			t.Errorf("channel %d: threads %+v, want one on the card", i, th)
 		}
-		inside := fake.Messages(cards[0].ID)
-		seen := map[string]bool{}
-		for _, m := range inside {
-			key := m.Content + fmt.Sprint(m.Embeds)
-			if seen[key] {
-				t.Errorf("channel %d: a thread message was posted twice", i)
-			}
-			seen[key] = true
+		var inside []string
+		for _, m := range fake.Messages(cards[0].ID) {
+			inside = append(inside, m.Content+fmt.Sprint(m.Embeds))
 		}
-		if want < 0 {
-			want = len(inside)
-		}
-		if len(inside) != want || want == 0 {
-			t.Errorf("channel %d: %d messages in the thread, channel 0 has %d", i, len(inside), want)
-		}
+		checkThread(t, i, inside, &want)
 	}
 	// The dead replica's parts were made once, by its own requests; the takeover found
 	// them rather than counting on their nonces.
@@ -176,13 +154,7 @@ func discordKilledReplica(t *testing.T, inThread bool) {
 	if n := len(fake.Requests("GET /channels/{channel}/messages")); n < replicaWorkers {
 		t.Errorf("%d looks at recent messages, want at least one per post taken over (%d)", n, replicaWorkers)
 	}
-	addr := childHTTPAddr(t, survivor)
-	if n := metricAt(t, addr, `cohortbot_post_takeovers_total{kind="day",platform="discord"}`); n != replicaWorkers {
-		t.Errorf("cohortbot_post_takeovers_total = %v, want %d (the killed replica's posts)", n, replicaWorkers)
-	}
-	if t.Failed() {
-		t.Logf("survivor's log:\n%s", survivor.log)
-	}
+	checkTakeovers(t, survivor, "discord")
 }
 
 // TestSlackKilledReplicaIsTakenOver: as on Discord, on Slack, which has no idempotency
@@ -192,13 +164,7 @@ func discordKilledReplica(t *testing.T, inThread bool) {
 // sends only what is missing.
 func TestSlackKilledReplicaIsTakenOver(t *testing.T) {
 	t.Parallel()
-	for _, inThread := range []bool{false, true} {
-		name := "cards"
-		if inThread {
-			name = "thread messages"
-		}
-		t.Run(name, func(t *testing.T) { slackKilledReplica(t, inThread) })
-	}
+	killTrials(t, slackKilledReplica)
 }
 
 func slackKilledReplica(t *testing.T, inThread bool) {
@@ -249,7 +215,43 @@ func slackKilledReplica(t *testing.T, inThread bool) {
 	doomed.kill(t) // kill -9 before the answers to its calls came back
 	killed := time.Now()
 	release()
+	awaitEveryPostSent(t, dbURL, killed)
 
+	want := -1
+	for i, ch := range chans {
+		var roots []slackfake.Message
+		var inside []slackfake.Message
+		for _, m := range fake.Messages(ch) {
+			if m.ThreadTS == "" {
+				roots = append(roots, m)
+			} else {
+				inside = append(inside, m)
+			}
+		}
+		if len(roots) != 1 {
+			t.Errorf("channel %d: %d cards, want 1", i, len(roots))
+			continue
+		}
+		var texts []string
+		for _, m := range inside {
+			if m.ThreadTS != roots[0].TS {
+				t.Errorf("channel %d: a message outside the card's thread", i)
+			}
+			texts = append(texts, strings.Join(slackfake.Texts(m.Blocks), "\n"))
+		}
+		checkThread(t, i, texts, &want)
+	}
+	looks := len(fake.Calls("conversations.history")) + len(fake.Calls("conversations.replies"))
+	if looks < replicaWorkers {
+		t.Errorf("%d looks at recent messages, want at least one per post taken over (%d)", looks, replicaWorkers)
+	}
+	checkTakeovers(t, survivor, "slack")
+}
+
+// awaitEveryPostSent waits until no post is left unsent and checks that this came within
+// takeoverBound of the kill.
+func awaitEveryPostSent(t *testing.T, dbURL string, killed time.Time) {
+	t.Helper()
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -268,47 +270,34 @@ func slackKilledReplica(t *testing.T, inThread bool) {
 	if landed > takeoverBound {
 		t.Errorf("the last post was sent %s after the kill, want within %s", landed.Round(time.Millisecond), takeoverBound)
 	}
+}
 
-	want := -1
-	for i, ch := range chans {
-		var roots []slackfake.Message
-		var inside []slackfake.Message
-		for _, m := range fake.Messages(ch) {
-			if m.ThreadTS == "" {
-				roots = append(roots, m)
-			} else {
-				inside = append(inside, m)
-			}
+// checkThread checks channel i's thread, its messages as keys: none twice, and as many
+// as in every other channel's thread (*want: the first channel's count, -1 before it).
+func checkThread(t *testing.T, i int, keys []string, want *int) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k] {
+			t.Errorf("channel %d: a thread message was posted twice", i)
 		}
-		if len(roots) != 1 {
-			t.Errorf("channel %d: %d cards, want 1", i, len(roots))
-			continue
-		}
-		seen := map[string]bool{}
-		for _, m := range inside {
-			if m.ThreadTS != roots[0].TS {
-				t.Errorf("channel %d: a message outside the card's thread", i)
-			}
-			text := strings.Join(slackfake.Texts(m.Blocks), "\n")
-			if seen[text] {
-				t.Errorf("channel %d: a thread message was posted twice", i)
-			}
-			seen[text] = true
-		}
-		if want < 0 {
-			want = len(inside)
-		}
-		if len(inside) != want || want == 0 {
-			t.Errorf("channel %d: %d messages in the thread, channel 0 has %d", i, len(inside), want)
-		}
+		seen[k] = true
 	}
-	looks := len(fake.Calls("conversations.history")) + len(fake.Calls("conversations.replies"))
-	if looks < replicaWorkers {
-		t.Errorf("%d looks at recent messages, want at least one per post taken over (%d)", looks, replicaWorkers)
+	if *want < 0 {
+		*want = len(keys)
 	}
-	addr := childHTTPAddr(t, survivor)
-	if n := metricAt(t, addr, `cohortbot_post_takeovers_total{kind="day",platform="slack"}`); n != replicaWorkers {
-		t.Errorf("cohortbot_post_takeovers_total = %v, want %d (the killed replica's posts)", n, replicaWorkers)
+	if len(keys) != *want || *want == 0 {
+		t.Errorf("channel %d: %d messages in the thread, channel 0 has %d", i, len(keys), *want)
+	}
+}
+
+// checkTakeovers checks the survivor counted every post of the killed replica as taken
+// over, and shows its log if anything in the test failed.
+func checkTakeovers(t *testing.T, survivor *child, platform string) {
+	t.Helper()
+	series := fmt.Sprintf(`cohortbot_post_takeovers_total{kind="day",platform=%q}`, platform)
+	if n := metricAt(t, childHTTPAddr(t, survivor), series); n != replicaWorkers {
+		t.Errorf("%s = %v, want %d (the killed replica's posts)", series, n, replicaWorkers)
 	}
 	if t.Failed() {
 		t.Logf("survivor's log:\n%s", survivor.log)
@@ -320,9 +309,7 @@ func childHTTPAddr(t *testing.T, c *child) string {
 	t.Helper()
 	var addr string
 	eventually(t, "the child's HTTP listener", 20*time.Second, func() bool {
-		if l := c.log.Lines("http listening"); len(l) > 0 {
-			addr, _ = l[0]["addr"].(string)
-		}
+		addr = httpAddr(c.log)
 		return addr != ""
 	})
 	return addr

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,16 +18,7 @@ import (
 // metricOf reads one series from the /metrics of the bot whose log is logs.
 func metricOf(t *testing.T, logs *logtest.Buffer, series string) float64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+httpAddr(logs)+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return metricValue(string(body), series)
+	return metricAt(t, httpAddr(logs), series)
 }
 
 func TestSlackRunRetryAfterTwoSeconds(t *testing.T) {

@@ -18,14 +18,7 @@ func TestMemberPostsHaveTheirOwnLanes(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
 		ctx := context.Background()
 		s := storetest.MustOpen(t, d, fixedNow)
-		c := newCohort(t)
-		if err := s.CreateCohort(ctx, c, ch); err != nil {
-			t.Fatal(err)
-		}
-		chans, err := s.Channels(ctx, c.ID)
-		if err != nil || len(chans) != 1 {
-			t.Fatalf("channels %v %v", chans, err)
-		}
+		c, chanID := mustCohortChannel(t, s)
 		ana, err := s.EnsureMember(ctx, c.ID, study.UserRef{Platform: "discord", Workspace: "g1", ID: "u-ana", Name: "Ana"}, t0)
 		if err != nil {
 			t.Fatal(err)
@@ -36,7 +29,7 @@ func TestMemberPostsHaveTheirOwnLanes(t *testing.T) {
 		}
 		due := t0.Add(time.Hour)
 		post := func(member int64, kind study.PostKind, at time.Time) study.NewPost {
-			return study.NewPost{CohortID: c.ID, ChannelID: chans[0].ID, MemberID: member, Kind: kind, Period: "2026-03-02",
+			return study.NewPost{CohortID: c.ID, ChannelID: chanID, MemberID: member, Kind: kind, Period: "2026-03-02",
 				Day: 1, DueAt: at, ExpiresAt: at.Add(12 * time.Hour)}
 		}
 		posts := []study.NewPost{
@@ -93,16 +86,9 @@ func TestRenewedClaimKeepsExactlyOnce(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
 		ctx := context.Background()
 		s := storetest.MustOpen(t, d, fixedNow)
-		c := newCohort(t)
-		if err := s.CreateCohort(ctx, c, ch); err != nil {
-			t.Fatal(err)
-		}
-		chans, err := s.Channels(ctx, c.ID)
-		if err != nil || len(chans) != 1 {
-			t.Fatalf("channels %v %v", chans, err)
-		}
+		c, chanID := mustCohortChannel(t, s)
 		due := t0.Add(time.Hour)
-		np := study.NewPost{CohortID: c.ID, ChannelID: chans[0].ID, Kind: study.KindDay, Period: "1", Day: 1, DueAt: due, ExpiresAt: due.Add(12 * time.Hour)}
+		np := study.NewPost{CohortID: c.ID, ChannelID: chanID, Kind: study.KindDay, Period: "1", Day: 1, DueAt: due, ExpiresAt: due.Add(12 * time.Hour)}
 		if n, err := s.InsertPosts(ctx, []study.NewPost{np}); err != nil || n != 1 {
 			t.Fatalf("insert: %d, %v", n, err)
 		}
@@ -155,4 +141,16 @@ func TestRenewedClaimKeepsExactlyOnce(t *testing.T) {
 			t.Errorf("recorded %+v: want the new holder's outcome", p)
 		}
 	})
+}
+
+// mustCohortChannel creates newCohort bound to ch, and returns it with the id of ch's
+// binding, which outbox rows name.
+func mustCohortChannel(t *testing.T, s *store.Store) (*study.Cohort, int64) {
+	t.Helper()
+	c := mustCreateCohort(t, s)
+	chans, err := s.Channels(context.Background(), c.ID)
+	if err != nil || len(chans) != 1 {
+		t.Fatalf("channels %v %v", chans, err)
+	}
+	return c, chans[0].ID
 }

@@ -42,15 +42,22 @@ func newCohort(t *testing.T) *study.Cohort {
 	}
 }
 
+// mustCreateCohort creates newCohort bound to ch.
+func mustCreateCohort(t *testing.T, s *store.Store) *study.Cohort {
+	t.Helper()
+	c := newCohort(t)
+	if err := s.CreateCohort(context.Background(), c, ch); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func TestCohortRoundTrip(t *testing.T) {
 	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
 		ctx := context.Background()
 		s := storetest.MustOpen(t, d, fixedNow)
-		c := newCohort(t)
-		if err := s.CreateCohort(ctx, c, ch); err != nil {
-			t.Fatal(err)
-		}
+		c := mustCreateCohort(t, s)
 		got, err := s.CohortByChannel(ctx, ch)
 		if err != nil {
 			t.Fatal(err)
@@ -106,10 +113,7 @@ func TestMembersAndCheckIns(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
 		ctx := context.Background()
 		s := storetest.MustOpen(t, d, fixedNow)
-		c := newCohort(t)
-		if err := s.CreateCohort(ctx, c, ch); err != nil {
-			t.Fatal(err)
-		}
+		c := mustCreateCohort(t, s)
 		u := study.UserRef{Platform: "discord", Workspace: "g1", ID: "u1", Name: "Ada"}
 		m1, err := s.EnsureMember(ctx, c.ID, u, t0)
 		if err != nil {
@@ -259,10 +263,7 @@ func TestCheckInIsOneTransaction(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, d store.Dialect) {
 		ctx := context.Background()
 		s := storetest.MustOpen(t, d, fixedNow)
-		c := newCohort(t)
-		if err := s.CreateCohort(ctx, c, ch); err != nil {
-			t.Fatal(err)
-		}
+		c := mustCreateCohort(t, s)
 		u := study.UserRef{Platform: "discord", Workspace: "g1", ID: "newcomer", Name: "Nia"}
 		if _, _, err := s.CheckIn(ctx, study.CheckInWrite{CohortID: c.ID, User: u, Day: 0, Source: study.SourceCommand, At: t0, OnTime: true, Length: 93}); err == nil {
 			t.Fatal("a check-in for day 0 succeeded")
@@ -283,10 +284,7 @@ func TestPlanningDoesNotHoldUpCheckIns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := storetest.MustOpen(t, store.Postgres, fixedNow)
-	c := newCohort(t)
-	if err := s.CreateCohort(ctx, c, ch); err != nil {
-		t.Fatal(err)
-	}
+	c := mustCreateCohort(t, s)
 	planning, release := make(chan struct{}), make(chan struct{})
 	planned := make(chan error, 1)
 	go func() {
