@@ -10,12 +10,17 @@ import (
 	"cohortbot/internal/study"
 )
 
+// DefaultRetryBudget is how long a request rides out transient faults unless a policy
+// says otherwise: well inside Discord's and Slack's windows for a deferred answer, and
+// longer than PostgreSQL's crash restart usually takes.
+const DefaultRetryBudget = 10 * time.Second
+
 // RetryPolicy is how Retry rides out transient faults.
 type RetryPolicy struct {
 	// Transient says which errors are worth retrying (the store's IsTransient).
 	Transient func(error) bool
 	// Budget is how long a request keeps being retried before the member is told to try
-	// again later (default 10 s). Adapters defer their answer long before that.
+	// again later (default DefaultRetryBudget). Adapters defer their answer long before that.
 	Budget time.Duration
 	// Now stamps each request's instant (study.Request.At) before its first attempt.
 	Now func() time.Time
@@ -32,7 +37,7 @@ type RetryPolicy struct {
 // "something went wrong".
 func Retry(p RetryPolicy, log *slog.Logger) Middleware {
 	if p.Budget <= 0 {
-		p.Budget = 10 * time.Second
+		p.Budget = DefaultRetryBudget
 	}
 	if p.Now == nil {
 		p.Now = time.Now
