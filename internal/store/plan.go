@@ -75,8 +75,8 @@ func (s *Store) PlanDue(ctx context.Context, now time.Time, limit int, plan func
 // processes tick at once without planning a cohort twice at the same time. The lock is
 // FOR NO KEY UPDATE, the one the plan's own UPDATE takes: FOR UPDATE would also block the
 // foreign-key checks of rows that name the cohort, so a new member's first check-in
-// would wait for the whole tick. Only the
-// columns planning reads are scanned, without reflection: this runs for every due cohort.
+// would wait for the whole tick. Only the columns planning reads are scanned, without
+// reflection: this runs for every due cohort.
 func (s *Store) dueCohorts(tx *gorm.DB, now time.Time, limit int) ([]cohortRow, error) {
 	ctx := tx.Statement.Context
 	lock := ""

@@ -12,12 +12,11 @@ import (
 // (PrepareStmt), a statement run outside a transaction puts its cache entry in place and
 // then waits for a connection to prepare it on. A transaction that runs the same statement
 // waits for that entry (and, through the cache's lock held by such a waiter, so does any
-// new statement); when
-// every connection is in such a transaction, nothing moves until a context runs out
-// (go-gorm/gorm#7465, #7350). On SQLite's single connection that stalled check-ins and
-// deliveries for 10 s. Here one transaction holds the pool's only connection while a
-// statement outside waits for it: the transaction must still run that statement and
-// commit.
+// new statement); when every connection is in such a transaction, nothing moves until a
+// context runs out (go-gorm/gorm#7465, #7350). On SQLite's single connection that stalled
+// check-ins and deliveries for 10 s. Here one transaction holds the pool's only connection
+// while a statement outside waits for it: the transaction must still run that statement
+// and commit.
 func TestTransactionsNeverWaitOnAStatementBeingPrepared(t *testing.T) {
 	t.Parallel()
 	for _, d := range []Dialect{SQLite, Postgres} {
