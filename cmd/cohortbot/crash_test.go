@@ -74,7 +74,7 @@ func startChild(t *testing.T, env map[string]string, epoch time.Time) *child {
 	}
 	c := &child{cmd: exec.Command(exe, "-test.run=^$"), log: &logtest.Buffer{}, done: make(chan error, 1)}
 	c.cmd.Env = []string{childEnv + "=run", childEpochEnv + "=" + epoch.Format(time.RFC3339Nano),
-		"COHORTBOT_HTTP_ADDR=127.0.0.1:0", "COHORTBOT_LOG_LEVEL=debug", "TZ=UTC"}
+		"COHORTBOT_HTTP_ADDR=127.0.0.1:0", "COHORTBOT_LOG_LEVEL=debug", "TZ=UTC", "GOTRACEBACK=all"}
 	for k, v := range env {
 		c.cmd.Env = append(c.cmd.Env, k+"="+v)
 	}
@@ -85,6 +85,21 @@ func startChild(t *testing.T, env map[string]string, epoch time.Time) *child {
 	go func() { c.done <- c.cmd.Wait() }()
 	t.Cleanup(func() { c.kill(t) })
 	return c
+}
+
+// dump has the child print every goroutine's stack to its log and exit (SIGQUIT), to
+// show what a stuck child was waiting for.
+func (c *child) dump(t *testing.T) {
+	t.Helper()
+	if c.cmd.ProcessState != nil {
+		return
+	}
+	c.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+		t.Error("the child did not dump its goroutines")
+	}
 }
 
 // kill sends SIGKILL (kill -9) and waits for the process to be gone.

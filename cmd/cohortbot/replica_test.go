@@ -118,7 +118,7 @@ func discordKilledReplica(t *testing.T, inThread bool) {
 	doomed.kill(t) // kill -9 while its parts are on their way
 	killed := time.Now()
 	release() // Discord still makes them: the requests had arrived
-	awaitEveryPostSent(t, dbURL, killed)
+	awaitEveryPostSent(t, dbURL, killed, survivor)
 
 	// Every message exactly once: a card per channel, a thread on it, and the thread's
 	// messages once each (the same count in every thread: every channel has day 1).
@@ -215,7 +215,7 @@ func slackKilledReplica(t *testing.T, inThread bool) {
 	doomed.kill(t) // kill -9 before the answers to its calls came back
 	killed := time.Now()
 	release()
-	awaitEveryPostSent(t, dbURL, killed)
+	awaitEveryPostSent(t, dbURL, killed, survivor)
 
 	want := -1
 	for i, ch := range chans {
@@ -249,8 +249,9 @@ func slackKilledReplica(t *testing.T, inThread bool) {
 }
 
 // awaitEveryPostSent waits until no post is left unsent and checks that this came within
-// takeoverBound of the kill.
-func awaitEveryPostSent(t *testing.T, dbURL string, killed time.Time) {
+// takeoverBound of the kill. If that never comes, it shows what is left and the
+// survivor's last log lines.
+func awaitEveryPostSent(t *testing.T, dbURL string, killed time.Time, survivor *child) {
 	t.Helper()
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
@@ -258,18 +259,44 @@ func awaitEveryPostSent(t *testing.T, dbURL string, killed time.Time) {
 	}
 	defer db.Close()
 	var landed time.Duration
-	eventually(t, "every post to be sent", time.Minute, func() bool {
+	for deadline := killed.Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		var left int
 		if err := db.QueryRow(`SELECT count(*) FROM posts WHERE status <> 'sent'`).Scan(&left); err != nil {
 			t.Fatal(err)
 		}
 		landed = time.Since(killed)
-		return left == 0
-	})
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d posts still unsent a minute after the kill:\n%s", left, unsentPosts(t, db))
+			survivor.dump(t)
+			t.Fatalf("the survivor's last log lines and goroutines:\n%s", lastLines(survivor.log.String(), 3000))
+		}
+	}
 	t.Logf("every post sent %s after the kill", landed.Round(time.Millisecond))
 	if landed > takeoverBound {
 		t.Errorf("the last post was sent %s after the kill, want within %s", landed.Round(time.Millisecond), takeoverBound)
 	}
+}
+
+// unsentPosts describes the posts not yet sent, one a line.
+func unsentPosts(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	rows, err := db.Query(`SELECT row_to_json(p)::text FROM posts p WHERE status <> 'sent' ORDER BY id`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return err.Error()
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }
 
 // checkThread checks channel i's thread, its messages as keys: none twice, and as many
