@@ -119,9 +119,15 @@ func FuzzLoad(f *testing.F) {
 	})
 }
 
-// yamlLines counts a file's lines as YAML does: "\r\n", "\r" and "\n" each end one.
+// yamlLines counts lines as the YAML parser does: besides \n, \r\n and \r, YAML 1.1 breaks
+// lines at NEL (U+0085) and the Unicode line and paragraph separators (U+2028, U+2029).
 func yamlLines(b []byte) int {
-	return strings.Count(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n") + strings.Count(string(b), "\r") - strings.Count(string(b), "\r\n") + 1
+	s := strings.ReplaceAll(string(b), "\r\n", "\n")
+	n := 1
+	for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, brk)
+	}
+	return n
 }
 
 func checkTrack(t *testing.T, src *curriculum.Source, stubs bool) {
