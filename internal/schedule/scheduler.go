@@ -235,6 +235,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if changed {
 			sleep = min(sleep, max(time.Until(lastFull.Add(changesEvery)), 0))
 		}
+		s.log.Debug("scheduler sleeping", "full", full, "next", next, "for", sleep)
 		timer.Reset(sleep)
 		select {
 		case <-ctx.Done():
